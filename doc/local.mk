@@ -1,0 +1,2 @@
+# doc/local.mk: hand-written man pages and the performance guide
+dist_man_MANS += %reldir%/libfncopy.3

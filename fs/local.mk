@@ -1,0 +1,1 @@
+# fs/local.mk: filled in by its own issue

@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * fn_copy.c: the copy engine.
+ *
+ * fn_copy_range() first checks what copy_file_range(2) would refuse, so a
+ * refusal is the same errno with or without the kernel path.  It then
+ * copies with copy_file_range(2), looping because the kernel copies at
+ * most about 2 GiB per call and may copy less, and falls back to a
+ * chunked pread/pwrite copy when the file systems refuse the call
+ * (ENOSYS, EOPNOTSUPP, EXDEV, EINVAL) or return 0 before the source's
+ * EOF (procfs files report a size of 0).  Every other error is the
+ * caller's answer.  The decision is made per call: one file system's
+ * refusal never turns the kernel path off for another.
+ *
+ * It runs inside the preload interposer too: no stdio, and raw system
+ * calls for everything the preload wraps (fn_sys_* in fn_internal.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fn_internal.h"
+#include "fn_log.h"
+
+/* copy_file_range(2) copies at most MAX_RW_COUNT (INT_MAX & PAGE_MASK) */
+#define FN_KERNEL_CALL_MAX	((size_t)0x7ffff000)
+#define FN_OFF_MAX		((off_t)INT64_MAX)
+
+static _Atomic uint64_t fn_chunk_size = FN_CHUNK_DEFAULT;
+/* A quarter of MemAvailable when last looked at; 0 if unknown */
+static _Atomic uint64_t fn_mem_cap;
+/* copy_file_range(2) probe: 0 not yet, 1 present, -1 ENOSYS */
+static atomic_int fn_kernel_state;
+static _Atomic(fn_cfr_fn) fn_cfr_hook;
+
+/* Why a call left the kernel path; indexes the copy_fallback_* keys */
+enum fn_fallback_reason {
+	FN_FALLBACK_NONE,
+	FN_FALLBACK_ENOSYS,
+	FN_FALLBACK_EOPNOTSUPP,
+	FN_FALLBACK_EXDEV,
+	FN_FALLBACK_EINVAL,
+	FN_FALLBACK_ZERO,
+	FN_FALLBACK_FORCED,
+};
+
+/* One fn_copy_range() call: positions, path taken, the fallback buffer */
+struct fn_copy {
+	int in;
+	int out;
+	off_t pos_in;
+	off_t pos_out;
+	off_t size_in;		/* at the start of the call */
+	unsigned int flags;
+	bool kernel_ok;		/* the kernel path may still be tried */
+	enum fn_fallback_reason reason;
+	char *buf;		/* mmap'ed on first fallback, one per call */
+	size_t buf_len;
+	uint64_t kernel_bytes;
+	uint64_t fallback_bytes;
+	uint64_t hole_bytes;
+};
+
+void fn_test_set_copy_file_range(fn_cfr_fn fn)
+{
+	atomic_store(&fn_cfr_hook, fn);
+}
+
+static ssize_t fn_cfr(int in, off_t *off_in, int out, off_t *off_out,
+		      size_t len)
+{
+	fn_cfr_fn hook = atomic_load_explicit(&fn_cfr_hook,
+					      memory_order_relaxed);
+
+	if (hook)
+		return hook(in, off_in, out, off_out, len, 0);
+	return fn_sys_copy_file_range(in, off_in, out, off_out, len, 0);
+}
+
+FN_API bool fn_kernel_copy_supported(void)
+{
+	int state = atomic_load_explicit(&fn_kernel_state,
+					 memory_order_relaxed);
+	int saved_errno = errno;
+
+	if (state == 0) {
+		/* Bad descriptors: EBADF if the call exists, else ENOSYS */
+		if (fn_sys_copy_file_range(-1, NULL, -1, NULL, 1, 0) < 0 &&
+		    errno == ENOSYS)
+			state = -1;
+		else
+			state = 1;
+		atomic_store_explicit(&fn_kernel_state, state,
+				      memory_order_relaxed);
+		errno = saved_errno;
+	}
+	return state > 0;
+}
+
+/* ---- chunk size ------------------------------------------------------ */
+
+/* A quarter of MemAvailable from /proc/meminfo, or 0 if unreadable */
+static uint64_t fn_read_mem_cap(void)
+{
+	char buf[4096];
+	const char *p;
+	uint64_t kib = 0;
+	ssize_t n;
+	int fd;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/meminfo",
+			  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "MemAvailable:");
+	if (p == NULL)
+		return 0;
+	for (p += strlen("MemAvailable:"); *p == ' '; p++)
+		;
+	for (; *p >= '0' && *p <= '9'; p++)
+		kib = kib * 10 + (uint64_t)(*p - '0');
+	return kib * 1024 / 4;
+}
+
+uint64_t fn_effective_chunk_size(void)
+{
+	uint64_t chunk = atomic_load_explicit(&fn_chunk_size,
+					      memory_order_relaxed);
+	uint64_t cap = atomic_load_explicit(&fn_mem_cap,
+					    memory_order_relaxed);
+
+	if (cap && chunk > cap)
+		chunk = MAX(cap, FN_CHUNK_MIN);
+	return chunk;
+}
+
+FN_API int fn_set_chunk_size(uint64_t bytes)
+{
+	if (bytes < FN_CHUNK_MIN || bytes > FN_CHUNK_MAX)
+		return -EINVAL;
+	atomic_store(&fn_mem_cap, fn_read_mem_cap());
+	atomic_store(&fn_chunk_size, bytes);
+	return 0;
+}
+
+FN_API uint64_t fn_get_chunk_size(void)
+{
+	return atomic_load(&fn_chunk_size);
+}
+
+int fn_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned int shift = 0;
+	const char *p = s;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case 'b': case 'B': case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift) {
+		p++;
+		if (*p == 'i')
+			p++;
+		if (*p == 'B')
+			p++;
+	} else if (*p) {
+		p++;	/* a lone "B" */
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
+void fn_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "GMK";
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		unsigned int shift = 30 - 10 * i;
+
+		if (bytes && bytes % (UINT64_C(1) << shift) == 0) {
+			snprintf(buf, len, "%llu%c",
+				 (unsigned long long)(bytes >> shift),
+				 units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)bytes);
+}
+
+/* Say once on stderr that a variable was wrong, even without logging */
+static void fn_env_complain(const char *name, const char *value,
+			    const char *why, const char *kept)
+{
+	char line[512];
+	int n;
+
+	n = snprintf(line, sizeof(line), "libfncopy: %s=%s: %s, using %s\n",
+		     name, value, why, kept);
+	if (n > 0)
+		(void)!fn_sys_write(2, line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+/* The environment is read once, when the library is loaded */
+__attribute__((constructor)) static void fn_copy_init(void)
+{
+	const char *s;
+	uint64_t v;
+	int lvl;
+
+	atomic_store(&fn_mem_cap, fn_read_mem_cap());
+	s = getenv("FNACCEL_CHUNK_SIZE");
+	if (s && *s) {
+		if (fn_parse_size(s, &v) < 0)
+			fn_env_complain("FNACCEL_CHUNK_SIZE", s,
+					"not a size", "4M");
+		else if (fn_set_chunk_size(v) < 0)
+			fn_env_complain("FNACCEL_CHUNK_SIZE", s,
+					"out of range (64K..1G)", "4M");
+	}
+	s = getenv("FNACCEL_LOG");
+	if (s && *s) {
+		lvl = fn_log_parse_level(s);
+		if (lvl < 0)
+			fn_env_complain("FNACCEL_LOG", s,
+					"not off, error, warn, info or debug",
+					"the default level");
+		else
+			fn_log_level = lvl;
+	}
+}
+
+/* ---- the copy ------------------------------------------------------- */
+
+/* Where a copy starts: *off, or the file offset; -EINVAL if negative */
+static int fn_start_pos(int fd, const off_t *off, off_t *pos)
+{
+	*pos = off ? *off : lseek(fd, 0, SEEK_CUR);
+	if (*pos < 0)
+		return off ? -EINVAL : -errno;
+	return 0;
+}
+
+/*
+ * What copy_file_range(2) would refuse, with its errno, so the fallback
+ * never copies what the kernel would not (generic_copy_file_checks() in
+ * fs/read_write.c).  Sets the positions; *len may be clamped.
+ */
+static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
+			 const off_t *off_out, size_t *len)
+{
+	struct stat st_in;
+	struct stat st_out;
+	int fl_in;
+	int fl_out;
+	uint64_t count;
+	int ret;
+
+	if (c->flags & ~FN_COPY_FLAGS_ALL)
+		return -EINVAL;
+	if (fstat(c->in, &st_in) < 0 || fstat(c->out, &st_out) < 0)
+		return -errno;
+	fl_in = fcntl(c->in, F_GETFL);
+	fl_out = fcntl(c->out, F_GETFL);
+	if (fl_in < 0 || fl_out < 0)
+		return -errno;
+	if ((fl_in & O_PATH) || (fl_in & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if ((fl_out & O_PATH) || (fl_out & O_ACCMODE) == O_RDONLY ||
+	    (fl_out & O_APPEND))
+		return -EBADF;
+	if (S_ISDIR(st_in.st_mode) || S_ISDIR(st_out.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st_in.st_mode) || !S_ISREG(st_out.st_mode))
+		return -EINVAL;
+
+	ret = fn_start_pos(c->in, off_in, &c->pos_in);
+	if (ret == 0)
+		ret = fn_start_pos(c->out, off_out, &c->pos_out);
+	if (ret < 0)
+		return ret;
+	/* Ensure offsets don't wrap, as the kernel does */
+	if ((uint64_t)c->pos_in + *len < (uint64_t)c->pos_in ||
+	    (uint64_t)c->pos_out + *len < (uint64_t)c->pos_out)
+		return -EOVERFLOW;
+	/* Nothing goes beyond the largest off_t; a count fits ssize_t */
+	*len = MIN(*len, (size_t)SSIZE_MAX);
+	*len = MIN(*len, (size_t)(FN_OFF_MAX - c->pos_in));
+	*len = MIN(*len, (size_t)(FN_OFF_MAX - c->pos_out));
+
+	c->size_in = st_in.st_size;
+	if (st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino) {
+		/* Overlap is judged on the count shortened to EOF */
+		count = c->pos_in >= st_in.st_size ? 0 :
+			MIN(*len, (uint64_t)(st_in.st_size - c->pos_in));
+		if ((uint64_t)c->pos_out + count > (uint64_t)c->pos_in &&
+		    (uint64_t)c->pos_out < (uint64_t)c->pos_in + count)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Which errors of copy_file_range(2) still allow a copy */
+static enum fn_fallback_reason fn_fallback_reason(int err)
+{
+	switch (err) {
+	case ENOSYS:
+		return FN_FALLBACK_ENOSYS;
+	case EOPNOTSUPP:
+		return FN_FALLBACK_EOPNOTSUPP;
+	case EXDEV:
+		return FN_FALLBACK_EXDEV;
+	case EINVAL:
+		/* fn_copy_check() ruled out the caller's mistakes */
+		return FN_FALLBACK_EINVAL;
+	default:
+		return FN_FALLBACK_NONE;
+	}
+}
+
+static void fn_leave_kernel(struct fn_copy *c, enum fn_fallback_reason why)
+{
+	static atomic_uint_fast64_t *const keys[] = {
+		[FN_FALLBACK_ENOSYS] = &fn_live.copy_fallback_enosys,
+		[FN_FALLBACK_EOPNOTSUPP] = &fn_live.copy_fallback_eopnotsupp,
+		[FN_FALLBACK_EXDEV] = &fn_live.copy_fallback_exdev,
+		[FN_FALLBACK_EINVAL] = &fn_live.copy_fallback_einval,
+		[FN_FALLBACK_ZERO] = &fn_live.copy_fallback_zero,
+		[FN_FALLBACK_FORCED] = &fn_live.copy_fallback_forced,
+	};
+
+	c->kernel_ok = false;
+	c->reason = why;
+	fn_stat_add(keys[why], 1);
+	FN_LOG_DEBUG("fd %d -> fd %d: fallback (reason %d)", c->in, c->out,
+		     (int)why);
+}
+
+/* Write all n bytes at off; the bytes written, or -errno if none */
+static ssize_t fn_pwrite_all(int fd, const char *buf, size_t n, off_t off)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = fn_sys_pwrite(fd, buf + done, n - done, off + done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return done ? (ssize_t)done : -errno;
+		if (w == 0)
+			return done ? (ssize_t)done : -EIO;
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
+static int fn_buf_get(struct fn_copy *c, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t want = MIN(fn_effective_chunk_size(), len);
+	void *p;
+
+	if (c->buf)
+		return 0;
+	want = (want + page - 1) & ~(page - 1);
+	/* mmap, not malloc: the preload may run us inside malloc's caller */
+	p = mmap(NULL, want, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	c->buf = p;
+	c->buf_len = want;
+	return 0;
+}
+
+/* Bytes copied by pread/pwrite (short only at EOF), or -errno if none */
+static ssize_t fn_copy_chunked(struct fn_copy *c, size_t len)
+{
+	size_t copied = 0;
+	ssize_t n;
+	ssize_t ret;
+
+	ret = fn_buf_get(c, len);
+	if (ret < 0)
+		return ret;
+	while (copied < len) {
+		n = fn_sys_pread(c->in, c->buf, MIN(c->buf_len, len - copied),
+				 c->pos_in);
+		if (n < 0 && errno == EINTR && copied)
+			break;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : 0;	/* 0 is EOF */
+			break;
+		}
+		ret = fn_pwrite_all(c->out, c->buf, (size_t)n, c->pos_out);
+		if (ret < 0)
+			break;
+		c->pos_in += ret;
+		c->pos_out += ret;
+		copied += (size_t)ret;
+		c->fallback_bytes += (uint64_t)ret;
+		if (ret < n) {
+			/* Short write: report the progress now, the error
+			 * comes with the next call */
+			ret = 0;
+			break;
+		}
+	}
+	return copied ? (ssize_t)copied : ret;
+}
+
+/* True if the kernel's 0 is a real EOF, not a size-0 pseudo file */
+static bool fn_at_eof(const struct fn_copy *c)
+{
+	struct stat st;
+
+	if (fstat(c->in, &st) < 0)
+		return false;
+	return st.st_size > 0 && c->pos_in >= st.st_size;
+}
+
+/* Copy len bytes of data; bytes copied (short only at EOF) or -errno */
+static ssize_t fn_copy_data(struct fn_copy *c, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+	int err;
+
+	while (c->kernel_ok && done < len) {
+		n = fn_cfr(c->in, &c->pos_in, c->out, &c->pos_out,
+			   MIN(len - done, FN_KERNEL_CALL_MAX));
+		if (n > 0) {
+			done += (size_t)n;
+			c->kernel_bytes += (uint64_t)n;
+			continue;
+		}
+		if (n == 0) {
+			if (done || fn_at_eof(c))
+				return (ssize_t)done;
+			fn_leave_kernel(c, FN_FALLBACK_ZERO);
+			break;
+		}
+		err = errno;
+		if (fn_fallback_reason(err) == FN_FALLBACK_NONE)
+			return done ? (ssize_t)done : -err;
+		fn_leave_kernel(c, fn_fallback_reason(err));
+	}
+	if (done == len)
+		return (ssize_t)done;
+	n = fn_copy_chunked(c, len - done);
+	if (n < 0)
+		return done ? (ssize_t)done : n;
+	return (ssize_t)(done + (size_t)n);
+}
+
+/*
+ * A hole of the source: the destination range must read as zeros.  Past
+ * the destination's EOF that costs nothing; over its data, punch a hole,
+ * or write zeros where the file system cannot.  0 or -errno.
+ */
+static int fn_copy_hole(struct fn_copy *c, size_t len)
+{
+	struct stat st;
+	off_t end = c->pos_out + (off_t)len;
+	off_t over;
+	ssize_t n;
+	int ret;
+
+	if (fstat(c->out, &st) < 0)
+		return -errno;
+	over = MIN(end, st.st_size) - c->pos_out;
+	if (over > 0 && fallocate(c->out, FALLOC_FL_PUNCH_HOLE |
+				  FALLOC_FL_KEEP_SIZE, c->pos_out, over) < 0) {
+		if (errno != EOPNOTSUPP)
+			return -errno;
+		ret = fn_buf_get(c, (size_t)over);
+		if (ret < 0)
+			return ret;
+		memset(c->buf, 0, c->buf_len);
+		for (off_t o = 0; o < over; o += n) {
+			n = fn_pwrite_all(c->out, c->buf,
+					  MIN(c->buf_len, (size_t)(over - o)),
+					  c->pos_out + o);
+			if (n < 0)
+				return (int)n;
+		}
+	}
+	if (st.st_size < end && ftruncate(c->out, end) < 0)
+		return -errno;
+	c->pos_in += (off_t)len;
+	c->pos_out = end;
+	c->hole_bytes += len;
+	return 0;
+}
+
+/* FN_COPY_SPARSE: copy the data extents, recreate the holes */
+static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
+{
+	off_t end;
+	off_t data;
+	off_t hole;
+	size_t done = 0;
+	ssize_t n;
+	int ret;
+
+	/* Pseudo files report size 0: they have no holes to keep */
+	if (c->size_in == 0)
+		return fn_copy_data(c, len);
+	end = c->pos_in + (off_t)MIN(len, (uint64_t)MAX(c->size_in -
+							 c->pos_in, 0));
+	while (c->pos_in < end) {
+		data = lseek(c->in, c->pos_in, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			data = end;		/* a hole up to EOF */
+		else if (data < 0)
+			data = c->pos_in;	/* no SEEK_DATA: all data */
+		data = MIN(data, end);
+		if (data > c->pos_in) {
+			size_t hole_len = (size_t)(data - c->pos_in);
+
+			ret = fn_copy_hole(c, hole_len);
+			if (ret < 0)
+				return done ? (ssize_t)done : ret;
+			done += hole_len;
+		}
+		if (data >= end)
+			break;
+		hole = lseek(c->in, data, SEEK_HOLE);
+		hole = hole < 0 ? end : MIN(hole, end);
+		n = fn_copy_data(c, (size_t)(hole - data));
+		if (n < 0)
+			return done ? (ssize_t)done : n;
+		done += (size_t)n;
+		if (n < hole - data)
+			break;		/* the source shrank under us */
+	}
+	return (ssize_t)done;
+}
+
+/* Put the positions back where copy_file_range(2) would leave them */
+static void fn_copy_finish(struct fn_copy *c, off_t *off_in, off_t *off_out)
+{
+	if (off_in)
+		*off_in = c->pos_in;
+	else
+		lseek(c->in, c->pos_in, SEEK_SET);
+	if (off_out)
+		*off_out = c->pos_out;
+	else
+		lseek(c->out, c->pos_out, SEEK_SET);
+}
+
+static void fn_copy_account(const struct fn_copy *c, ssize_t ret,
+			    uint64_t t0)
+{
+	fn_stat_add(&fn_live.copy_ops, 1);
+	if (ret < 0)
+		fn_stat_add(&fn_live.copy_errors, 1);
+	else
+		fn_stat_add(&fn_live.copy_bytes, (uint64_t)ret);
+	if (c->kernel_bytes) {
+		fn_stat_add(&fn_live.copy_kernel_ops, 1);
+		fn_stat_add(&fn_live.copy_kernel_bytes, c->kernel_bytes);
+	}
+	if (c->reason != FN_FALLBACK_NONE) {
+		fn_stat_add(&fn_live.copy_fallback_ops, 1);
+		fn_stat_add(&fn_live.copy_fallback_bytes, c->fallback_bytes);
+	}
+	if (c->hole_bytes)
+		fn_stat_add(&fn_live.copy_sparse_hole_bytes, c->hole_bytes);
+	fn_stat_add(&fn_live.copy_ns, fn_now_ns() - t0);
+}
+
+FN_API ssize_t fn_copy_range(int fd_in, off_t *off_in, int fd_out,
+			     off_t *off_out, size_t len, unsigned int flags)
+{
+	struct fn_copy c = {
+		.in = fd_in,
+		.out = fd_out,
+		.flags = flags,
+		.kernel_ok = true,
+	};
+	uint64_t t0 = fn_now_ns();
+	int saved_errno = errno;
+	ssize_t ret;
+
+	ret = fn_copy_check(&c, off_in, off_out, &len);
+	if (ret < 0 || len == 0)
+		goto out;
+	if (flags & FN_COPY_NO_KERNEL)
+		fn_leave_kernel(&c, FN_FALLBACK_FORCED);
+	else if (!fn_kernel_copy_supported())
+		fn_leave_kernel(&c, FN_FALLBACK_ENOSYS);
+	if (flags & FN_COPY_SPARSE)
+		ret = fn_copy_sparse(&c, len);
+	else
+		ret = fn_copy_data(&c, len);
+	if (ret > 0)
+		fn_copy_finish(&c, off_in, off_out);
+	if (c.buf)
+		munmap(c.buf, c.buf_len);
+out:
+	fn_copy_account(&c, ret, t0);
+	if (ret < 0)
+		FN_LOG_DEBUG("fd %d -> fd %d: %zd", fd_in, fd_out, ret);
+	errno = saved_errno;
+	return ret;
+}
+
+FN_API ssize_t fn_copy_ranges(int fd_in, int fd_out, const struct fn_range *r,
+			      size_t n, unsigned int flags)
+{
+	size_t total = 0;
+	size_t i = 0;
+	size_t j;
+	ssize_t ret;
+
+	if (n && r == NULL)
+		return -EINVAL;
+	for (j = 0; j < n; j++) {
+		if (r[j].len > (size_t)SSIZE_MAX - total)
+			return -EINVAL;
+		total += r[j].len;
+	}
+	total = 0;
+	while (i < n) {
+		off_t in = r[i].off_in;
+		off_t out = r[i].off_out;
+		size_t len = r[i].len;
+
+		/* Merge the ranges that continue this one in both files */
+		for (j = i + 1; j < n && r[j].off_in == in + (off_t)len &&
+		     r[j].off_out == out + (off_t)len; j++)
+			len += r[j].len;
+		ret = fn_copy_range(fd_in, &in, fd_out, &out, len, flags);
+		if (ret < 0)
+			return total ? (ssize_t)total : ret;
+		total += (size_t)ret;
+		if ((size_t)ret < len)
+			break;
+		i = j;
+	}
+	return (ssize_t)total;
+}
+
+FN_API const char *fn_version(void)
+{
+	return PACKAGE_VERSION;
+}

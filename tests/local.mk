@@ -1,0 +1,28 @@
+# tests/local.mk: TAP tests, run by make check (tap-driver.sh) and prove
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
+	$(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = \
+	FN_SRCDIR='$(abs_top_srcdir)'; FN_BUILDDIR='$(abs_top_builddir)'; \
+	FN_TRASH_DIR='$(abs_top_builddir)/tests'; \
+	export FN_SRCDIR FN_BUILDDIR FN_TRASH_DIR;
+
+check_LTLIBRARIES += %reldir%/libtap.la
+%canon_reldir%_libtap_la_SOURCES = %reldir%/tap.c %reldir%/tap.h
+
+# C unit tests link the engine's objects (they reach hidden internals)
+FN_TEST_LIBS = %reldir%/libtap.la lib/libfncore.la
+FN_TEST_LINKFLAGS = -no-install
+
+EXTRA_DIST += %reldir%/test-lib.sh
+
+clean-local: clean-local-tests
+clean-local-tests:
+	-rm -rf tests/trash.*
+.PHONY: clean-local-tests
+
+# fncp: the engine on the command line, for the demo and shell tests
+noinst_PROGRAMS += %reldir%/fncp
+%canon_reldir%_fncp_SOURCES = %reldir%/fncp.c
+%canon_reldir%_fncp_LDADD = lib/libfncore.la
