@@ -26,3 +26,18 @@ clean-local-tests:
 noinst_PROGRAMS += %reldir%/fncp
 %canon_reldir%_fncp_SOURCES = %reldir%/fncp.c
 %canon_reldir%_fncp_LDADD = lib/libfncore.la
+
+# ---- engine tests (lib/): t-*.c unit tests, t0xxx end to end ----------
+# (add TESTS and check_PROGRAMS for the engine here)
+
+
+# ---- preload tests: t1xxx ------------------------------------------------
+# (add TESTS and check_PROGRAMS for preload/ here)
+
+
+# ---- fnpassfs tests: t2xxx, /.stats: t3xxx --------------------------------
+# (add TESTS and check_PROGRAMS for fs/ here)
+
+
+# ---- docs, ABI and bench smoke: t9xxx ------------------------------------
+# (add the t9xxx tests here)

@@ -166,3 +166,11 @@ fn_is_mounted()
 	awk -v d="$d" '$2 == d { found = 1 } END { exit !found }' \
 		/proc/self/mounts
 }
+
+# ---- fnpassfs helpers (fn_mount ...) --------------------------------------
+
+
+# ---- preload helpers -------------------------------------------------------
+
+
+# ---- engine helpers ------------------------------------------------------
