@@ -35,8 +35,16 @@ noinst_PROGRAMS += %reldir%/fncp
 # (add TESTS and check_PROGRAMS for preload/ here)
 
 
+# ---- preload transparency matrix and adversarial programs: t15xx --------
+# (add them here)
+
+
 # ---- fnpassfs tests: t2xxx, /.stats: t3xxx --------------------------------
 # (add TESTS and check_PROGRAMS for fs/ here)
+
+
+# ---- fnpassfs exerciser, differential and security tests: t25xx ---------
+# (add them here)
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
