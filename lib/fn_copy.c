@@ -532,7 +532,7 @@ static int fn_copy_hole(struct fn_copy *c, size_t len)
 }
 
 /* FN_COPY_SPARSE: copy the data extents, recreate the holes */
-static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
+static ssize_t fn_copy_extents(struct fn_copy *c, int seek_fd, size_t len)
 {
 	off_t end;
 	off_t data;
@@ -541,13 +541,10 @@ static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
 	ssize_t n;
 	int ret;
 
-	/* Pseudo files report size 0: they have no holes to keep */
-	if (c->size_in == 0)
-		return fn_copy_data(c, len);
 	end = c->pos_in + (off_t)MIN(len, (uint64_t)MAX(c->size_in -
 							 c->pos_in, 0));
 	while (c->pos_in < end) {
-		data = lseek(c->in, c->pos_in, SEEK_DATA);
+		data = lseek(seek_fd, c->pos_in, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
 			data = end;		/* a hole up to EOF */
 		else if (data < 0)
@@ -563,7 +560,7 @@ static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
 		}
 		if (data >= end)
 			break;
-		hole = lseek(c->in, data, SEEK_HOLE);
+		hole = lseek(seek_fd, data, SEEK_HOLE);
 		hole = hole < 0 ? end : MIN(hole, end);
 		n = fn_copy_data(c, (size_t)(hole - data));
 		if (n < 0)
@@ -573,6 +570,36 @@ static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
 			break;		/* the source shrank under us */
 	}
 	return (ssize_t)done;
+}
+
+/*
+ * SEEK_DATA and SEEK_HOLE move the file offset, which a non-NULL off_in
+ * must leave alone (and a NULL one must keep on failure): seek on a
+ * private open file description of the source, or, where it cannot be
+ * reopened, put the offset back afterwards.
+ */
+static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
+{
+	char path[64];
+	off_t saved;
+	ssize_t ret;
+	int fd;
+
+	/* Pseudo files report size 0: they have no holes to keep */
+	if (c->size_in == 0)
+		return fn_copy_data(c, len);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->in);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ret = fn_copy_extents(c, fd, len);
+		syscall(SYS_close, fd);
+		return ret;
+	}
+	saved = lseek(c->in, 0, SEEK_CUR);
+	ret = fn_copy_extents(c, c->in, len);
+	if (saved >= 0)
+		lseek(c->in, saved, SEEK_SET);
+	return ret;
 }
 
 /* Put the positions back where copy_file_range(2) would leave them */
