@@ -269,19 +269,14 @@ __attribute__((constructor)) static void fn_copy_init(void)
 
 /* ---- the copy ------------------------------------------------------- */
 
-/* Where a copy starts: *off, or the file offset; -EINVAL if negative */
-static int fn_start_pos(int fd, const off_t *off, off_t *pos)
-{
-	*pos = off ? *off : lseek(fd, 0, SEEK_CUR);
-	if (*pos < 0)
-		return off ? -EINVAL : -errno;
-	return 0;
-}
-
 /*
- * What copy_file_range(2) would refuse, with its errno, so the fallback
- * never copies what the kernel would not (generic_copy_file_checks() in
- * fs/read_write.c).  Sets the positions; *len may be clamped.
+ * What copy_file_range(2) would refuse, with its errno and in its order,
+ * so the fallback never copies what the kernel would not and an error is
+ * the same with or without the kernel path: the descriptors (fdget), the
+ * flags, then generic_file_rw_checks() (file types before access modes),
+ * the wrap check, the overlap check on the count cut at EOF, and
+ * rw_verify_area() (negative offsets), as in fs/read_write.c since 5.19.
+ * Sets the positions; *len may be clamped.
  */
 static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
 			 const off_t *off_out, size_t *len)
@@ -291,49 +286,54 @@ static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
 	int fl_in;
 	int fl_out;
 	uint64_t count;
-	int ret;
 
+	/* fdget() refuses O_PATH descriptors as it refuses closed ones */
+	fl_in = fcntl(c->in, F_GETFL);
+	if (fl_in < 0 || (fl_in & O_PATH))
+		return -EBADF;
+	fl_out = fcntl(c->out, F_GETFL);
+	if (fl_out < 0 || (fl_out & O_PATH))
+		return -EBADF;
 	if (c->flags & ~FN_COPY_FLAGS_ALL)
 		return -EINVAL;
 	if (fstat(c->in, &st_in) < 0 || fstat(c->out, &st_out) < 0)
 		return -errno;
-	fl_in = fcntl(c->in, F_GETFL);
-	fl_out = fcntl(c->out, F_GETFL);
-	if (fl_in < 0 || fl_out < 0)
-		return -errno;
-	if ((fl_in & O_PATH) || (fl_in & O_ACCMODE) == O_WRONLY)
-		return -EBADF;
-	if ((fl_out & O_PATH) || (fl_out & O_ACCMODE) == O_RDONLY ||
-	    (fl_out & O_APPEND))
-		return -EBADF;
 	if (S_ISDIR(st_in.st_mode) || S_ISDIR(st_out.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st_in.st_mode) || !S_ISREG(st_out.st_mode))
 		return -EINVAL;
+	if ((fl_in & O_ACCMODE) == O_WRONLY ||
+	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
+		return -EBADF;
 
-	ret = fn_start_pos(c->in, off_in, &c->pos_in);
-	if (ret == 0)
-		ret = fn_start_pos(c->out, off_out, &c->pos_out);
-	if (ret < 0)
-		return ret;
-	/* Ensure offsets don't wrap, as the kernel does */
+	/* A NULL offset is the file offset, never negative */
+	c->pos_in = off_in ? *off_in : lseek(c->in, 0, SEEK_CUR);
+	c->pos_out = off_out ? *off_out : lseek(c->out, 0, SEEK_CUR);
+	if ((!off_in && c->pos_in < 0) || (!off_out && c->pos_out < 0))
+		return -errno;
+	/* Ensure offsets don't wrap, as the kernel does (unsigned) */
 	if ((uint64_t)c->pos_in + *len < (uint64_t)c->pos_in ||
 	    (uint64_t)c->pos_out + *len < (uint64_t)c->pos_out)
 		return -EOVERFLOW;
+
+	c->size_in = st_in.st_size;
+	/* The count cut at the source's EOF, as the kernel judges it */
+	if (c->pos_in >= st_in.st_size)
+		count = 0;
+	else
+		count = MIN(*len, (uint64_t)st_in.st_size - (uint64_t)c->pos_in);
+	if (st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino &&
+	    (uint64_t)c->pos_out + count > (uint64_t)c->pos_in &&
+	    (uint64_t)c->pos_out < (uint64_t)c->pos_in + count)
+		return -EINVAL;
+	/* rw_verify_area(): negative offsets, even for a length of 0 */
+	if (c->pos_in < 0 || c->pos_out < 0)
+		return -EINVAL;
+
 	/* Nothing goes beyond the largest off_t; a count fits ssize_t */
 	*len = MIN(*len, (size_t)SSIZE_MAX);
 	*len = MIN(*len, (size_t)(FN_OFF_MAX - c->pos_in));
 	*len = MIN(*len, (size_t)(FN_OFF_MAX - c->pos_out));
-
-	c->size_in = st_in.st_size;
-	if (st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino) {
-		/* Overlap is judged on the count shortened to EOF */
-		count = c->pos_in >= st_in.st_size ? 0 :
-			MIN(*len, (uint64_t)(st_in.st_size - c->pos_in));
-		if ((uint64_t)c->pos_out + count > (uint64_t)c->pos_in &&
-		    (uint64_t)c->pos_out < (uint64_t)c->pos_in + count)
-			return -EINVAL;
-	}
 	return 0;
 }
 

@@ -30,12 +30,15 @@ noinst_PROGRAMS += %reldir%/fncp
 # ---- engine tests (lib/): t-*.c unit tests, t0xxx end to end ----------
 # (add TESTS and check_PROGRAMS for the engine here)
 FN_ENGINE_TESTS = \
-	%reldir%/t-copy-basic
+	%reldir%/t-copy-basic \
+	%reldir%/t-copy-errors
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
 EXTRA_DIST += %reldir%/fn-test.h
 %canon_reldir%_t_copy_basic_LDADD = $(FN_TEST_LIBS)
 %canon_reldir%_t_copy_basic_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_errors_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_errors_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- preload tests: t1xxx ------------------------------------------------
