@@ -31,7 +31,8 @@ noinst_PROGRAMS += %reldir%/fncp
 # (add TESTS and check_PROGRAMS for the engine here)
 FN_ENGINE_TESTS = \
 	%reldir%/t-copy-basic \
-	%reldir%/t-copy-errors
+	%reldir%/t-copy-errors \
+	%reldir%/t-copy-fallback
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
 EXTRA_DIST += %reldir%/fn-test.h
@@ -39,6 +40,8 @@ EXTRA_DIST += %reldir%/fn-test.h
 %canon_reldir%_t_copy_basic_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_t_copy_errors_LDADD = $(FN_TEST_LIBS)
 %canon_reldir%_t_copy_errors_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_fallback_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_fallback_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- preload tests: t1xxx ------------------------------------------------
