@@ -322,6 +322,12 @@ static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
 		count = 0;
 	else
 		count = MIN(*len, (uint64_t)st_in.st_size - (uint64_t)c->pos_in);
+	/*
+	 * generic_write_check_limits(): no byte fits at the largest offset.
+	 * Clamping the length to 0 below would say "EOF" instead.
+	 */
+	if (c->pos_out >= FN_OFF_MAX)
+		return -EFBIG;
 	if (st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino &&
 	    (uint64_t)c->pos_out + count > (uint64_t)c->pos_in &&
 	    (uint64_t)c->pos_out < (uint64_t)c->pos_in + count)

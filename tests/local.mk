@@ -32,7 +32,8 @@ noinst_PROGRAMS += %reldir%/fncp
 FN_ENGINE_TESTS = \
 	%reldir%/t-copy-basic \
 	%reldir%/t-copy-errors \
-	%reldir%/t-copy-fallback
+	%reldir%/t-copy-fallback \
+	%reldir%/t-copy-sparse
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
 EXTRA_DIST += %reldir%/fn-test.h
@@ -42,6 +43,8 @@ EXTRA_DIST += %reldir%/fn-test.h
 %canon_reldir%_t_copy_errors_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_t_copy_fallback_LDADD = $(FN_TEST_LIBS)
 %canon_reldir%_t_copy_fallback_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_sparse_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_sparse_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- preload tests: t1xxx ------------------------------------------------

@@ -133,6 +133,12 @@ int main(void)
 	check("off_out 2^40 + len 2^64-101", src, &zero, dst, &t40,
 	      SIZE_MAX - 100, 0, 0, -EOVERFLOW);
 
+	/* The largest offset: no room for a byte, not "EOF" */
+	o = INT64_MAX;
+	check("off_out 2^63-1, len 2", src, &zero, dst, &o, 2, 0, 0, -EFBIG);
+	o = INT64_MAX - 1;
+	check("off_out 2^63-2, len 2", src, &zero, dst, &o, 2, 0, 0, -EFBIG);
+
 	/* Access modes */
 	fd = open_or_bail(dst_path, O_WRONLY | O_APPEND);
 	check("O_APPEND destination", src, NULL, fd, NULL, 10, 0, 0, -EBADF);
@@ -182,9 +188,15 @@ int main(void)
 		      -EINVAL);
 	}
 
-	/* Every one of them was an error, none took a path */
+	/*
+	 * Every one of them was an error and refused before any copy, but
+	 * for off_out 2^63-2: pwrite(2) said EFBIG in the forced fallback.
+	 */
 	tf_is_stat(tf_stat("copy_ops"), "copy_errors", "all cases");
-	tf_others_zero("all cases", "copy_ops", "copy_errors", NULL);
+	tf_is_stat(1, "copy_fallback_forced", "all cases");
+	tf_is_stat(1, "copy_fallback_ops", "all cases");
+	tf_others_zero("all cases", "copy_ops", "copy_errors",
+		       "copy_fallback_forced", "copy_fallback_ops", NULL);
 
 	close(src);
 	close(dst);
