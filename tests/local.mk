@@ -33,7 +33,11 @@ FN_ENGINE_TESTS = \
 	%reldir%/t-copy-basic \
 	%reldir%/t-copy-errors \
 	%reldir%/t-copy-fallback \
-	%reldir%/t-copy-sparse
+	%reldir%/t-copy-sparse \
+	%reldir%/t-copy-stats \
+	%reldir%/t-size-parse \
+	%reldir%/t-threads \
+	%reldir%/t-copy-ranges
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
 EXTRA_DIST += %reldir%/fn-test.h
@@ -45,6 +49,14 @@ EXTRA_DIST += %reldir%/fn-test.h
 %canon_reldir%_t_copy_fallback_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_t_copy_sparse_LDADD = $(FN_TEST_LIBS)
 %canon_reldir%_t_copy_sparse_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_stats_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_stats_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_size_parse_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_size_parse_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_threads_LDADD = $(FN_TEST_LIBS) -lpthread
+%canon_reldir%_t_threads_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_ranges_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_ranges_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- preload tests: t1xxx ------------------------------------------------
