@@ -37,7 +37,8 @@ FN_ENGINE_TESTS = \
 	%reldir%/t-copy-stats \
 	%reldir%/t-size-parse \
 	%reldir%/t-threads \
-	%reldir%/t-copy-ranges
+	%reldir%/t-copy-ranges \
+	%reldir%/t-copy-enospc
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
 EXTRA_DIST += %reldir%/fn-test.h
@@ -57,6 +58,8 @@ EXTRA_DIST += %reldir%/fn-test.h
 %canon_reldir%_t_threads_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_t_copy_ranges_LDADD = $(FN_TEST_LIBS)
 %canon_reldir%_t_copy_ranges_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_enospc_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_enospc_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- preload tests: t1xxx ------------------------------------------------
