@@ -658,6 +658,14 @@ FN_API ssize_t fn_copy_range(int fd_in, off_t *off_in, int fd_out,
 	ret = fn_copy_check(&c, off_in, off_out, &len);
 	if (ret < 0 || len == 0)
 		goto out;
+	/*
+	 * At a regular file's EOF there is nothing to copy: no system call,
+	 * no fallback counted for the last call of a cp-style loop (the
+	 * kernel would say EXDEV across file systems before it says 0).
+	 * A size of 0 may be a pseudo file: that one is read.
+	 */
+	if (c.size_in > 0 && c.pos_in >= c.size_in)
+		goto out;
 	if (flags & FN_COPY_NO_KERNEL)
 		fn_leave_kernel(&c, FN_FALLBACK_FORCED);
 	else if (!fn_kernel_copy_supported())

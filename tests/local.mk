@@ -42,6 +42,13 @@ FN_ENGINE_TESTS = \
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
 EXTRA_DIST += %reldir%/fn-test.h
+FN_ENGINE_SH = \
+	%reldir%/t0001-engine-xfs.sh \
+	%reldir%/t0002-engine-exdev.sh \
+	%reldir%/t0003-engine-enospc.sh \
+	%reldir%/t0004-engine-env.sh
+TESTS += $(FN_ENGINE_SH)
+EXTRA_DIST += $(FN_ENGINE_SH)
 %canon_reldir%_t_copy_basic_LDADD = $(FN_TEST_LIBS)
 %canon_reldir%_t_copy_basic_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_t_copy_errors_LDADD = $(FN_TEST_LIBS)

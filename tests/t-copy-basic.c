@@ -150,13 +150,19 @@ static void test_eof(unsigned int flags)
 	is_int(0, n, "%s: file offset at EOF, len SSIZE_MAX: 0", m);
 	tf_is_stat(4, "copy_ops", m);
 	tf_is_stat(1000, "copy_bytes", m);
+	/* Calls at EOF take no path: only the first call counts */
 	if (flags & FN_COPY_NO_KERNEL) {
-		/* Each call that copies decides again: all forced */
 		tf_is_stat(1000, "copy_fallback_bytes", m);
+		tf_is_stat(1, "copy_fallback_ops", m);
+		tf_is_stat(1, "copy_fallback_forced", m);
+		tf_others_zero(m, "copy_ops", "copy_bytes",
+			       "copy_fallback_bytes", "copy_fallback_ops",
+			       "copy_fallback_forced", NULL);
 	} else {
-		/* The kernel's 0 at a real EOF is no reason to fall back */
 		tf_is_stat(1000, "copy_kernel_bytes", m);
-		tf_is_stat(0, "copy_fallback_zero", m);
+		tf_is_stat(1, "copy_kernel_ops", m);
+		tf_others_zero(m, "copy_ops", "copy_bytes",
+			       "copy_kernel_bytes", "copy_kernel_ops", NULL);
 	}
 	close(in);
 	close(out);
