@@ -87,3 +87,19 @@ EXTRA_DIST += $(FN_ENGINE_SH)
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
 # (add the t9xxx tests here)
+# fncopy.h alone, strict C11 and C++11, linked to the installed library
+FN_HEADER_FLAGS = -Wall -Wextra -pedantic -Werror \
+	-DFN_EXPECTED_VERSION='"$(PACKAGE_VERSION)"'
+check_PROGRAMS += %reldir%/t-header-c %reldir%/t-header-cxx
+TESTS += %reldir%/t-header-c %reldir%/t-header-cxx
+%canon_reldir%_t_header_c_SOURCES = %reldir%/t-header-c.c
+%canon_reldir%_t_header_c_CFLAGS = -std=c11 $(FN_HEADER_FLAGS)
+%canon_reldir%_t_header_c_LDADD = %reldir%/libtap.la lib/libfncopy.la
+%canon_reldir%_t_header_c_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_header_cxx_SOURCES = %reldir%/t-header-cxx.cc
+%canon_reldir%_t_header_cxx_CXXFLAGS = -std=c++11 $(FN_HEADER_FLAGS)
+%canon_reldir%_t_header_cxx_LDADD = %reldir%/libtap.la lib/libfncopy.la
+%canon_reldir%_t_header_cxx_LDFLAGS = $(FN_TEST_LINKFLAGS)
+FN_DOC_ABI_SH = %reldir%/t9001-man.sh %reldir%/t9002-abi.sh
+TESTS += $(FN_DOC_ABI_SH)
+EXTRA_DIST += $(FN_DOC_ABI_SH)
