@@ -707,9 +707,14 @@ FN_API ssize_t fn_copy_ranges(int fd_in, int fd_out, const struct fn_range *r,
 		off_t out = r[i].off_out;
 		size_t len = r[i].len;
 
-		/* Merge the ranges that continue this one in both files */
-		for (j = i + 1; j < n && r[j].off_in == in + (off_t)len &&
-		     r[j].off_out == out + (off_t)len; j++)
+		/*
+		 * Merge the ranges that continue this one in both files;
+		 * unsigned sums, so offsets near the limit cannot overflow
+		 * (fn_copy_range() then refuses what does not fit).
+		 */
+		for (j = i + 1; j < n &&
+		     (uint64_t)r[j].off_in == (uint64_t)in + len &&
+		     (uint64_t)r[j].off_out == (uint64_t)out + len; j++)
 			len += r[j].len;
 		ret = fn_copy_range(fd_in, &in, fd_out, &out, len, flags);
 		if (ret < 0)

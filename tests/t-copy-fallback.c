@@ -292,6 +292,52 @@ static void test_cap(void)
 	free(ps);
 }
 
+/* VmSize of /proc/self/status in kB (read(2), no stdio, no malloc) */
+static long vm_size(void)
+{
+	static char buf[8192];
+	ssize_t n;
+	char *p;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		sysbail("/proc/self/status");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		sysbail("read /proc/self/status");
+	buf[n] = '\0';
+	p = strstr(buf, "VmSize:");
+	if (p == NULL)
+		bail("no VmSize");
+	return strtol(p + strlen("VmSize:"), NULL, 10);
+}
+
+/* The fallback's buffer is unmapped before each call returns */
+static void test_buffer_freed(void)
+{
+	struct pair p = pair_new();
+	long before;
+	long after;
+	int bad = 0;
+
+	fn_test_set_copy_file_range(NULL);
+	before = vm_size();
+	for (int i = 0; i < 50; i++) {
+		off_t oi = 0;
+		off_t oo = 0;
+
+		if (fn_copy_range(p.in, &oi, p.out, &oo, SIZE,
+				  i % 2 ? FN_COPY_NO_KERNEL :
+				  FN_COPY_NO_KERNEL | FN_COPY_SPARSE) != SIZE)
+			bad++;
+	}
+	after = vm_size();
+	is_int(0, bad, "buffer: 50 fallback copies");
+	is_int(before, after, "buffer: VmSize unchanged, nothing left mapped");
+	pair_close(p);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -311,6 +357,7 @@ int main(void)
 	test_forced();
 	test_per_call();
 	test_cap();
+	test_buffer_freed();
 	fn_test_set_copy_file_range(NULL);
 	test_tmpdir_free(dir);
 	return 0;
