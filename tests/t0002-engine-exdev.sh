@@ -14,10 +14,10 @@ stat_is()
 test_expect_success 'the trash directory is not a tmpfs' '
 	test "$(stat -f -c %T .)" != tmpfs'
 
-test_expect_success 'mount a tmpfs in the trash directory' '
+# in this shell, so the unmount registered by the helper stays
+test_expect_setup 'mount a tmpfs in the trash directory' '
 	fn_mount_tmpfs tmp 64m && fn_is_mounted tmp &&
 	test "$(stat -f -c %T tmp)" = tmpfs'
-fn_at_exit "umount '$fn_trash/tmp' || umount -l '$fn_trash/tmp'"
 
 test_expect_success 'tmpfs -> ext4: fallback, copy_fallback_exdev 1' '
 	head -c 5000001 /dev/urandom >tmp/a &&

@@ -8,9 +8,9 @@ fn_require_root
 # what a program sees through fncp, which copies until EOF or an error.
 fncp=$FN_BUILDDIR/tests/fncp
 
-test_expect_success 'mount a 1 MiB tmpfs' '
+# in this shell, so the unmount registered by the helper stays
+test_expect_setup 'mount a 1 MiB tmpfs' '
 	fn_mount_tmpfs small 1m && fn_is_mounted small'
-fn_at_exit "umount '$fn_trash/small' || umount -l '$fn_trash/small'"
 
 for mode in "" --no-kernel; do
 	test_expect_success "3 MiB into it${mode:+ ($mode)}: ENOSPC, exit 1" '
