@@ -321,7 +321,8 @@ static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
 	if (c->pos_in >= st_in.st_size)
 		count = 0;
 	else
-		count = MIN(*len, (uint64_t)st_in.st_size - (uint64_t)c->pos_in);
+		count = MIN(*len, (uint64_t)st_in.st_size -
+				  (uint64_t)c->pos_in);
 	/*
 	 * generic_write_check_limits(): no byte fits at the largest offset.
 	 * Clamping the length to 0 below would say "EOF" instead.

@@ -246,7 +246,8 @@ static void test_per_call(void)
 	hook_set(0, SIZE, false);
 	n = fn_copy_range(p.in, &oi, p.out, &oo, SIZE, 0);
 	is_int(SIZE - 1000, n, "per call: the next call copies the rest");
-	is_int(2, hook_calls, "per call: ...through the kernel (2nd call at EOF)");
+	is_int(2, hook_calls,
+	       "per call: ...through the kernel (2nd call at EOF)");
 	ok(tf_same_file(p.in, p.out), "per call: bytes identical");
 	tf_is_stat(1, "copy_fallback_exdev", "per call");
 	tf_is_stat(1, "copy_kernel_ops", "per call");

@@ -46,7 +46,8 @@ int main(void)
 
 		fn_stats_reset();
 		n = fn_copy_ranges(in, out, r, 5, 0);
-		is_int(4096 + 4096 + 100 + 1000 + 2000, n, "merge: total bytes");
+		is_int(4096 + 4096 + 100 + 1000 + 2000, n,
+		       "merge: total bytes");
 		tf_is_stat(2, "copy_ops", "merge: 5 ranges, 2 copies");
 		ok(tf_has_pattern(out, 1000, 8292, 0, 21) &&
 		   tf_has_pattern(out, 50000, 3000, 20000, 21) &&

@@ -45,8 +45,8 @@ static void expected_text(const struct fn_stats *s, char *buf, size_t len)
 	size_t pos = 0;
 
 	for (size_t i = 0; i < NKEYS; i++)
-		pos += (size_t)snprintf(buf + pos, len - pos, "%s %" PRIu64 "\n",
-					keys[i], v[i]);
+		pos += (size_t)snprintf(buf + pos, len - pos,
+					"%s %" PRIu64 "\n", keys[i], v[i]);
 }
 
 int main(void)
@@ -91,7 +91,8 @@ int main(void)
 	fn_stats_get(&s);
 	ok(len > 0 && (size_t)len == strlen(text), "returns strlen: %d", len);
 	expected_text(&s, want, sizeof(want));
-	is_string(want, text, "every key, in order, with fn_stats_get()'s values");
+	is_string(want, text,
+		  "every key, in order, with fn_stats_get()'s values");
 	for (char *p = text; (p = strchr(p, '\n')) != NULL; p++)
 		nlines++;
 	is_int(NKEYS, nlines, "one line per key, nothing else");
@@ -119,7 +120,8 @@ int main(void)
 	   "buffer of exactly len: truncated by one, NUL-terminated");
 	n = fn_stats_format(want, (size_t)len + 1);
 	ok(n == len && strcmp(want, text) == 0, "buffer of len + 1: complete");
-	is_int(-EINVAL, fn_stats_format(NULL, 10), "NULL with a length: -EINVAL");
+	is_int(-EINVAL, fn_stats_format(NULL, 10),
+	       "NULL with a length: -EINVAL");
 	memset(small, 'x', sizeof(small));
 	is_int(len, fn_stats_format(small, 1), "1-byte buffer: the length");
 	is_int(0, small[0], "1-byte buffer: just the NUL");
