@@ -49,3 +49,8 @@ noinst_PROGRAMS += %reldir%/fncp
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
 # (add the t9xxx tests here)
+
+# t9010 runs bench/fnbench, which otherwise only `make bench` builds
+TESTS += %reldir%/t9010-bench-smoke.sh
+EXTRA_DIST += %reldir%/t9010-bench-smoke.sh
+%reldir%/t9010-bench-smoke.log: bench/fnbench$(EXEEXT)
