@@ -364,9 +364,10 @@ static void fb_print_machine(const struct fb_bench *b)
 	printf("- timing: copy + fsync of the destination (median, min-max, "
 	       "MB/s, ratio); \"copy only\" stops the clock before the "
 	       "fsync\n");
-	printf("- runs: %u per row, rows of one size interleaved; ratio = "
-	       "median / the kernel path's median at that size\n",
-	       b->iterations);
+	printf("- runs: %u per row, rows of one size interleaved (the order "
+	       "rotates each iteration), each into a new file after a "
+	       "syncfs; ratio = median / the kernel path's median at that "
+	       "size\n", b->iterations);
 	switch (b->cache) {
 	case FB_WARM:
 		printf("- cache: warm (the source is in the page cache)\n");
@@ -578,6 +579,12 @@ static int fb_run(struct fb_bench *b, struct fb_variant *v, int src,
 	}
 	if (fn_set_chunk_size(v->chunk ? v->chunk : b->default_chunk) < 0)
 		abort();	/* the sweep's sizes are all in range */
+	/*
+	 * Start on a quiet file system: the last run's freed blocks (ext4
+	 * with -o discard trims them at the journal commit) and any other
+	 * writeback must not land in this run's fsync.
+	 */
+	syncfs(dst);
 	fb_cool(b, src, dst);
 	fn_stats_reset();
 
@@ -789,9 +796,10 @@ static int fb_bench_size(struct fb_bench *b, uint64_t size)
 		ret = -1;
 		goto out_free;
 	}
+	/* Interleaved, and each iteration starts one row later */
 	for (it = 0; it < b->iterations && ret == 0; it++)
 		for (i = 0; i < n && ret == 0; i++)
-			ret = fb_run(b, &vs[i], src, size, it);
+			ret = fb_run(b, &vs[(i + it) % n], src, size, it);
 	close(src);
 	unlink(fb_src_path);
 	unlink(fb_dst_path);
