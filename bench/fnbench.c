@@ -70,6 +70,7 @@ struct fb_variant {
 	uint64_t chunk;		/* fallback chunk size; 0 for the kernel */
 	double *total;		/* seconds per iteration: copy + fsync */
 	double *copy;		/* seconds per iteration: copy alone */
+	double *cpu;		/* CPU seconds of the copy (user + sys) */
 	uint64_t new_space;	/* bytes, of the last run */
 	bool space_by_blocks;	/* st_blocks: no FIEMAP here */
 	uint64_t fell_back;	/* kernel path: runs that left it */
@@ -363,7 +364,8 @@ static void fb_print_machine(const struct fb_bench *b)
 	       type, when);
 	printf("- timing: copy + fsync of the destination (median, min-max, "
 	       "MB/s, ratio); \"copy only\" stops the clock before the "
-	       "fsync\n");
+	       "fsync; \"copy cpu\" is the CPU time (user + system) of that "
+	       "part\n");
 	printf("- runs: %u per row, rows of one size interleaved (the order "
 	       "rotates each iteration), each into a new file after a "
 	       "syncfs; ratio = median / the kernel path's median at that "
@@ -384,7 +386,7 @@ static void fb_print_machine(const struct fb_bench *b)
 	printf("- new space: destination extents not shared with another "
 	       "file (FIEMAP), of the last run\n\n");
 	printf("| size | path | median s | min-max s | MB/s | ratio "
-	       "| new space | copy only s | copy only ratio |\n");
+	       "| new space | copy only s | copy cpu s |\n");
 	printf("|---|---|---|---|---|---|---|---|---|\n");
 	fflush(stdout);
 }
@@ -511,6 +513,19 @@ static int fb_new_space(struct fb_bench *b, int fd, uint64_t size,
 	return 0;
 }
 
+/*
+ * CPU time of the calling thread in nanoseconds: user and system time,
+ * and the kernel path's copying happens in the calling thread too.
+ */
+static uint64_t fb_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 /* --cold: empty the caches the next run would find the data in */
 static void fb_cool(struct fb_bench *b, int src, int dst)
 {
@@ -558,6 +573,8 @@ static int fb_run(struct fb_bench *b, struct fb_variant *v, int src,
 	uint64_t t0;
 	uint64_t t1;
 	uint64_t t2;
+	uint64_t c0;
+	uint64_t c1;
 	uint64_t done = 0;
 	off_t oi = 0;
 	off_t oo = 0;
@@ -588,6 +605,7 @@ static int fb_run(struct fb_bench *b, struct fb_variant *v, int src,
 	fb_cool(b, src, dst);
 	fn_stats_reset();
 
+	c0 = fb_cpu_ns();
 	t0 = fn_now_ns();
 	while (done < size) {
 		n = fn_copy_range(src, &oi, dst, &oo, (size_t)(size - done),
@@ -601,6 +619,7 @@ static int fb_run(struct fb_bench *b, struct fb_variant *v, int src,
 		done += (uint64_t)n;
 	}
 	t1 = fn_now_ns();
+	c1 = fb_cpu_ns();
 	if (fsync(dst) < 0) {
 		fprintf(stderr, "fnbench: %s: fsync: %s\n", fb_dst_path,
 			strerror(errno));
@@ -611,6 +630,7 @@ static int fb_run(struct fb_bench *b, struct fb_variant *v, int src,
 
 	v->copy[it] = (double)(t1 - t0) / 1e9;
 	v->total[it] = (double)(t2 - t0) / 1e9;
+	v->cpu[it] = (double)(c1 - c0) / 1e9;
 	fn_stats_get(&st);
 	if (!(v->flags & FN_COPY_NO_KERNEL) && st.copy_fallback_bytes)
 		fb_note_fallback(v, &st);
@@ -673,8 +693,7 @@ static void fb_ratio(char *buf, size_t len, double t, double kernel)
 }
 
 static void fb_print_row(struct fb_bench *b, struct fb_variant *v,
-			 uint64_t size, double kernel_total,
-			 double kernel_copy)
+			 uint64_t size, double kernel_total)
 {
 	char sz[32];
 	char med[32];
@@ -682,9 +701,10 @@ static void fb_print_row(struct fb_bench *b, struct fb_variant *v,
 	char hi[32];
 	char ratio[32];
 	char copy[32];
-	char copy_ratio[32];
+	char cpu[32];
 	double total;
 	double copy_med;
+	double cpu_med;
 	double min;
 	double max;
 	double dummy;
@@ -692,12 +712,13 @@ static void fb_print_row(struct fb_bench *b, struct fb_variant *v,
 	fn_format_size(size, sz, sizeof(sz));
 	total = fb_median(v->total, b->iterations, &min, &max);
 	copy_med = fb_median(v->copy, b->iterations, &dummy, &dummy);
+	cpu_med = fb_median(v->cpu, b->iterations, &dummy, &dummy);
 	fb_secs(med, sizeof(med), total);
 	fb_secs(lo, sizeof(lo), min);
 	fb_secs(hi, sizeof(hi), max);
 	fb_secs(copy, sizeof(copy), copy_med);
 	fb_ratio(ratio, sizeof(ratio), total, kernel_total);
-	fb_ratio(copy_ratio, sizeof(copy_ratio), copy_med, kernel_copy);
+	fb_secs(cpu, sizeof(cpu), cpu_med);
 	printf("| %s | %s", sz, v->path);
 	if (v->fell_back)
 		printf(" (fell back: %s, %" PRIu64 " of %u runs)", v->why,
@@ -706,7 +727,7 @@ static void fb_print_row(struct fb_bench *b, struct fb_variant *v,
 	       med, lo, hi, (double)size / 1e6 / total, ratio,
 	       (double)v->new_space / 1048576.0,
 	       100.0 * (double)v->new_space / (double)size,
-	       v->space_by_blocks ? " st_blocks" : "", copy, copy_ratio);
+	       v->space_by_blocks ? " st_blocks" : "", copy, cpu);
 }
 
 /* ---- sizes -------------------------------------------------------------- */
@@ -756,7 +777,6 @@ static int fb_bench_size(struct fb_bench *b, uint64_t size)
 	bool sweep = size == b->sweep_size;
 	bool default_done = false;
 	double kernel_total = 0;
-	double kernel_copy = 0;
 	double dummy;
 	size_t n = 0;
 	size_t i;
@@ -782,7 +802,9 @@ static int fb_bench_size(struct fb_bench *b, uint64_t size)
 	for (i = 0; i < n; i++) {
 		vs[i].total = calloc(b->iterations, sizeof(double));
 		vs[i].copy = calloc(b->iterations, sizeof(double));
-		if (vs[i].total == NULL || vs[i].copy == NULL) {
+		vs[i].cpu = calloc(b->iterations, sizeof(double));
+		if (vs[i].total == NULL || vs[i].copy == NULL ||
+		    vs[i].cpu == NULL) {
 			perror("fnbench");
 			n = i + 1;
 			ret = -1;
@@ -806,20 +828,18 @@ static int fb_bench_size(struct fb_bench *b, uint64_t size)
 	if (ret < 0)
 		goto out_free;
 
-	if (vs[0].chunk == 0) {
-		/* fb_median sorts, which the rows' printing repeats */
+	/* fb_median sorts, which the rows' printing repeats */
+	if (vs[0].chunk == 0)
 		kernel_total = fb_median(vs[0].total, b->iterations, &dummy,
 					 &dummy);
-		kernel_copy = fb_median(vs[0].copy, b->iterations, &dummy,
-					&dummy);
-	}
 	for (i = 0; i < n; i++)
-		fb_print_row(b, &vs[i], size, kernel_total, kernel_copy);
+		fb_print_row(b, &vs[i], size, kernel_total);
 	fflush(stdout);
 out_free:
 	for (i = 0; i < n; i++) {
 		free(vs[i].total);
 		free(vs[i].copy);
+		free(vs[i].cpu);
 	}
 	return ret;
 }

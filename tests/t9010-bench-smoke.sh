@@ -12,7 +12,7 @@ fn_require_root
 fn_require_cmd mkfs.xfs mkfs.ext4 setpriv
 
 fnbench=$FN_BUILDDIR/bench/fnbench
-header='| size | path | median s | min-max s | MB/s | ratio | new space | copy only s | copy only ratio |'
+header='| size | path | median s | min-max s | MB/s | ratio | new space | copy only s | copy cpu s |'
 
 # bench_rows FILE: "SIZE PATH | RATIO | NEW SPACE" per table row, or
 # "bad row" for a row without its 9 cells
