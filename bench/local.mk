@@ -15,3 +15,6 @@ CLEANFILES += %reldir%/fnbench$(EXEEXT)
 
 bench: %reldir%/fnbench$(EXEEXT)
 .PHONY: bench
+
+# The performance guide holds fnbench's tables
+EXTRA_DIST += doc/performance.md
