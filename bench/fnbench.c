@@ -67,7 +67,7 @@ enum fb_cache {
 struct fb_variant {
 	char path[48];		/* "kernel", "fallback 4M" */
 	unsigned int flags;	/* fn_copy_range() flags */
-	uint64_t chunk;		/* fallback chunk size; 0 for the kernel */
+	uint64_t chunk;		/* fallback chunk size; 0: kernel path */
 	double *total;		/* seconds per iteration: copy + fsync */
 	double *copy;		/* seconds per iteration: copy alone */
 	double *cpu;		/* CPU seconds of the copy (user + sys) */
