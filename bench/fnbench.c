@@ -129,8 +129,8 @@ static void fb_usage(FILE *f)
 "  --grep PATTERN    only the rows whose name (\"SIZE PATH\", e.g.\n"
 "                    \"1G kernel\", \"100M fallback 64K\") contains PATTERN\n"
 "  --dir DIR         where the files go (default: the current directory)\n"
-"  --sweep-size S    size of the chunk sweep (default 100M, or the largest\n"
-"                    --size when smaller; 0: no sweep)\n"
+"  --sweep-size S    size of the chunk sweep (default 100M if it is one of\n"
+"                    the sizes, else the largest; 0: no sweep)\n"
 "  --cold            empty the page cache before each run: sync and\n"
 "                    drop_caches as root, else posix_fadvise(DONTNEED)\n"
 "  --help            this text\n"
@@ -766,6 +766,24 @@ static void fb_add_variant(struct fb_bench *b, struct fb_variant *vs,
 		(*n)++;
 }
 
+/* Enough free space for a source and a destination of size; 0 or -1 */
+static int fb_check_space(const struct fb_bench *b, uint64_t size)
+{
+	struct statvfs sv;
+	uint64_t avail;
+	char sz[32];
+
+	if (statvfs(b->dir, &sv) < 0)
+		return 0;	/* the copies will tell */
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail / 2 > size)
+		return 0;
+	fn_format_size(size, sz, sizeof(sz));
+	fprintf(stderr, "fnbench: %s: %" PRIu64 " MiB free, the %s rows need "
+		"twice that size\n", b->dir, avail >> 20, sz);
+	return -1;
+}
+
 /*
  * All rows of one size: kernel, the fallback at the default chunk size,
  * and at the sweep size every chunk of the sweep, in ascending order.
@@ -798,6 +816,8 @@ static int fb_bench_size(struct fb_bench *b, uint64_t size)
 		fb_add_variant(b, vs, &n, size, b->default_chunk);
 	if (n == 0)
 		return 0;
+	if (fb_check_space(b, size) < 0)
+		return -1;
 
 	for (i = 0; i < n; i++) {
 		vs[i].total = calloc(b->iterations, sizeof(double));
@@ -844,24 +864,6 @@ out_free:
 	return ret;
 }
 
-/* Enough free space for a source and a destination of size; 0 or -1 */
-static int fb_check_space(const struct fb_bench *b, uint64_t size)
-{
-	struct statvfs sv;
-	uint64_t avail;
-	char sz[32];
-
-	if (statvfs(b->dir, &sv) < 0)
-		return 0;	/* the copies will tell */
-	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	if (avail / 2 > size)
-		return 0;
-	fn_format_size(size, sz, sizeof(sz));
-	fprintf(stderr, "fnbench: %s: %" PRIu64 " MiB free, the %s rows need "
-		"twice that size\n", b->dir, avail >> 20, sz);
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	static const uint64_t default_sizes[] = {
@@ -874,6 +876,7 @@ int main(int argc, char **argv)
 	};
 	uint64_t largest = 0;
 	bool have_sweep = false;
+	bool have_100m = false;
 	size_t i;
 	int ret = 0;
 
@@ -884,9 +887,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < b.nsizes; i++) {
 		largest = MAX(largest, b.sizes[i]);
 		have_sweep |= b.sizes[i] == b.sweep_size;
+		have_100m |= b.sizes[i] == UINT64_C(100) << 20;
 	}
 	if (!b.sweep_set)
-		b.sweep_size = MIN(largest, UINT64_C(100) << 20);
+		b.sweep_size = have_100m ? UINT64_C(100) << 20 : largest;
 	else if (b.sweep_size && !have_sweep) {
 		if (b.nsizes == FB_MAX_SIZES) {
 			fprintf(stderr, "fnbench: too many sizes\n");
@@ -918,11 +922,8 @@ int main(int argc, char **argv)
 	signal(SIGHUP, fb_on_signal);
 
 	fb_print_machine(&b);
-	for (i = 0; i < b.nsizes && ret == 0; i++) {
-		ret = fb_check_space(&b, b.sizes[i]);
-		if (ret == 0)
-			ret = fb_bench_size(&b, b.sizes[i]);
-	}
+	for (i = 0; i < b.nsizes && ret == 0; i++)
+		ret = fb_bench_size(&b, b.sizes[i]);
 	fb_remove_files();
 	free(b.buf_a);
 	free(b.buf_b);
