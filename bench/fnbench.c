@@ -9,10 +9,11 @@
  *
  * For each size it writes a source file of random bytes once, then runs
  * every variant of that size in turn (kernel, fallback, kernel, fallback
- * ...) for N iterations, each into a new destination file.  The clock
- * runs over the copy and the fsync(2) of the destination: a copy is done
- * when it is on disk (without the fsync the fallback measures a memcpy
- * into the page cache).  The copy alone is timed too and printed beside.
+ * ..., the order rotating each iteration) for N iterations, each into a
+ * new destination file after a syncfs(2).  The clock runs over the copy
+ * and the fsync(2) of the destination: a copy is done when it is on disk
+ * (without the fsync the fallback measures a memcpy into the page
+ * cache).  The copy alone is timed too, with its CPU time.
  * The result is a Markdown table as in doc/performance.md: median,
  * min-max, MB/s of the median, ratio to the kernel path, and the new
  * space the destination takes (unshared extents by FIEMAP: a reflink
