@@ -340,6 +340,7 @@ static void fb_print_machine(const struct fb_bench *b)
 	struct utsname u;
 	struct statfs sf;
 	time_t now = time(NULL);
+	double load[1] = { -1 };
 	struct tm tm;
 
 	if (statfs(b->dir, &sf) == 0) {
@@ -360,9 +361,12 @@ static void fb_print_machine(const struct fb_bench *b)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	printf("fnbench %s: copy engine, kernel path (copy_file_range) vs "
 	       "fallback (pread/pwrite)\n\n", fn_version());
-	printf("- machine: nproc %ld, Linux %s %s, --dir %s on %s, %s\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), u.release, u.machine, b->dir,
-	       type, when);
+	/* A shared machine's load is part of what the numbers mean */
+	if (getloadavg(load, 1) < 1)
+		load[0] = -1;
+	printf("- machine: nproc %ld, Linux %s %s, --dir %s on %s, %s, "
+	       "load average %.2f\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       u.release, u.machine, b->dir, type, when, load[0]);
 	printf("- timing: copy + fsync of the destination (median, min-max, "
 	       "MB/s, ratio); \"copy only\" stops the clock before the "
 	       "fsync; \"copy cpu\" is the CPU time (user + system) of that "

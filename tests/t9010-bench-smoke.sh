@@ -70,7 +70,7 @@ test_expect_success 'ext4: header, machine line, the rows of the sweep' '
 	grep -x -F "$header" out &&
 	grep -x -F "|---|---|---|---|---|---|---|---|---|" out &&
 	m="^- machine: nproc $(nproc), Linux $(uname -r) .*, --dir ext4" &&
-	grep "$m on ext4, 20[0-9-]* [0-9:]* UTC$" out &&
+	grep "$m on ext4, 20[0-9-]* [0-9:]* UTC, load average [0-9.]*$" out &&
 	grep -x -F -e "- cache: warm (the source is in the page cache)" out &&
 	bench_rows out >rows &&
 	cat >expect <<-\EOF &&
