@@ -103,3 +103,8 @@ TESTS += %reldir%/t-header-c %reldir%/t-header-cxx
 FN_DOC_ABI_SH = %reldir%/t9001-man.sh %reldir%/t9002-abi.sh
 TESTS += $(FN_DOC_ABI_SH)
 EXTRA_DIST += $(FN_DOC_ABI_SH)
+
+# t9010 runs bench/fnbench, which otherwise only `make bench` builds
+TESTS += %reldir%/t9010-bench-smoke.sh
+EXTRA_DIST += %reldir%/t9010-bench-smoke.sh
+%reldir%/t9010-bench-smoke.log: bench/fnbench$(EXEEXT)
