@@ -460,6 +460,12 @@ int main(int argc, char *argv[])
 	fs->se = fuse_session_new(&args, &fp_ops, sizeof(fp_ops), fs);
 	if (fs->se == NULL)
 		goto out_close;	/* libfuse printed why */
+	/*
+	 * libfuse leaves ignored signals alone, and a shell starts background
+	 * jobs with SIGINT ignored: SIGINT and SIGTERM must always unmount.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(fs->se) != 0) {
 		fprintf(stderr, "fnpassfs: cannot set signal handlers\n");
 		goto out_session;
