@@ -478,7 +478,12 @@ static void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 /* The flags for the backing open: writeback caching reads and appends */
 static int fp_open_flags(int flags)
 {
-	flags &= ~O_NOFOLLOW;
+	/*
+	 * O_DIRECT stays on the mount's side: the buffers libfuse hands us
+	 * (a request's data behind its header) are not aligned as the
+	 * backing file system's direct I/O requires.
+	 */
+	flags &= ~(O_NOFOLLOW | O_DIRECT);
 	if (fp_fs.cfg.writeback) {
 		/* the kernel reads pages of files open for writing only */
 		if ((flags & O_ACCMODE) == O_WRONLY)

@@ -195,6 +195,10 @@ test_expect_success 'offsets beyond 2^40' '
 	test "$($ops pread back/huge 1099511640000 3)" = far &&
 	test "$(stat -c %b mnt/huge)" -le 64'
 
+test_expect_success 'O_DIRECT reads and writes' '
+	dd if=mnt/r of=mnt/direct bs=64k iflag=direct oflag=direct 2>/dev/null &&
+	cmp mnt/r back/direct'
+
 test_expect_success 'truncate grows and shrinks' '
 	printf 0123456789 >mnt/tr && truncate -s 4 mnt/tr && test "$(cat back/tr)" = 0123 &&
 	truncate -s 100000 mnt/tr && test "$(stat -c %s back/tr)" = 100000'
