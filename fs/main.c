@@ -218,7 +218,7 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 {
 	uint64_t n;
 
-	cfg->chunk_size = FN_CHUNK_DEFAULT;
+	cfg->chunk_size = fn_get_chunk_size();	/* FNACCEL_CHUNK_SIZE */
 	cfg->splice_threshold = 64 << 10;
 	cfg->splice = !a->nosplice;
 	cfg->cache = FP_CACHE_AUTO;
