@@ -360,6 +360,41 @@ static int fp_add_opt(struct fuse_args *args, const char *name,
 	return ret;
 }
 
+/*
+ * The kernel caps a FUSE mount's readahead at its bdi's default (128 KiB),
+ * whatever max_readahead says: set read_ahead_kb of the new mount's bdi
+ * (named by its device number, read from mountinfo so that nothing asks
+ * the file system before it answers INIT) to max_read.  Root only; a
+ * failure just leaves the kernel's default.
+ */
+static void fp_tune_readahead(const char *mnt, uint64_t bytes)
+{
+	char line[4096], dev[64] = "", path[128];
+	char mp[PATH_MAX];
+	unsigned int maj, min;
+	FILE *f;
+	int fd;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return;
+	/* "id parent maj:min root mountpoint ...": the last match is ours */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mp) == 3 &&
+		    strcmp(mp, mnt) == 0)
+			snprintf(dev, sizeof(dev), "%u:%u", maj, min);
+	}
+	fclose(f);
+	if (dev[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", dev);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dprintf(fd, "%" PRIu64 "\n", bytes >> 10);
+	close(fd);
+}
+
 /* A loop result that means a normal end: signal, unmount, or none */
 static bool fp_clean_exit(int ret)
 {
@@ -474,6 +509,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "fnpassfs: %s: mount failed\n", mnt);
 		goto out_signals;
 	}
+	fp_tune_readahead(mnt, fs->cfg.max_read);
 	/* in the background only now: the mount is there when we return */
 	fuse_daemonize(a.foreground);
 

@@ -171,8 +171,12 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	conn->max_write = cfg->max_write;
 	conn->max_read = cfg->max_read;
-	if (conn->max_readahead > cfg->max_read)
-		conn->max_readahead = cfg->max_read;
+	/*
+	 * The kernel offered the bdi's readahead as it was at mount time;
+	 * main.c has raised the bdi's since, and the kernel keeps the
+	 * smaller of the two: ask for max_read.
+	 */
+	conn->max_readahead = cfg->max_read;
 	FN_LOG_INFO("init: capable %#x want %#x max_write %u", conn->capable,
 		    conn->want, conn->max_write);
 }
