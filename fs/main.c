@@ -233,7 +233,8 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	if (fp_size_opt("chunk_size", a->chunk_size, FN_CHUNK_MIN,
 			FN_CHUNK_MAX, "64K..1G", &cfg->chunk_size) < 0 ||
 	    fp_size_opt("splice_threshold", a->splice_threshold, 0,
-			UINT64_C(1) << 30, "0..1G", &cfg->splice_threshold) < 0 ||
+			UINT64_C(1) << 30, "0..1G",
+			&cfg->splice_threshold) < 0 ||
 	    fp_size_opt("max_write", a->max_write, 4096, 1 << 20, "4K..1M",
 			&cfg->max_write) < 0 ||
 	    fp_size_opt("max_read", a->max_read, 4096, 1 << 20, "4K..1M",
@@ -298,8 +299,8 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 		int lvl = fn_log_parse_level(a->log_level);
 
 		if (lvl < 0)
-			return fp_bad("log_level", a->log_level,
-				      "not off, error, warn, info, debug or 0..4");
+			return fp_bad("log_level", a->log_level, "not off, "
+				      "error, warn, info, debug or 0..4");
 		cfg->log_level = lvl;
 		fn_log_level = lvl;
 	}
@@ -380,8 +381,8 @@ static void fp_tune_readahead(const char *mnt, uint64_t bytes)
 		return;
 	/* "id parent maj:min root mountpoint ...": the last match is ours */
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mp) == 3 &&
-		    strcmp(mp, mnt) == 0)
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min,
+			   mp) == 3 && strcmp(mp, mnt) == 0)
 			snprintf(dev, sizeof(dev), "%u:%u", maj, min);
 	}
 	fclose(f);
@@ -528,7 +529,8 @@ int main(int argc, char *argv[])
 	}
 	status = fp_clean_exit(ret) ? 0 : 1;
 	if (status)
-		fprintf(stderr, "fnpassfs: %s\n", strerror(ret < 0 ? -ret : ret));
+		fprintf(stderr, "fnpassfs: %s\n",
+			strerror(ret < 0 ? -ret : ret));
 	fuse_session_unmount(fs->se);
 out_signals:
 	fuse_remove_signal_handlers(fs->se);

@@ -500,10 +500,9 @@ static int fp_open_flags(int flags)
 
 static void fp_open_reply_flags(struct fuse_file_info *fi)
 {
-	if (fp_fs.cfg.cache == FP_CACHE_ALWAYS)
+	/* auto: auto_inval_data drops pages when size or mtime change */
+	if (fp_fs.cfg.cache != FP_CACHE_NEVER)
 		fi->keep_cache = 1;
-	else if (fp_fs.cfg.cache == FP_CACHE_AUTO)
-		fi->keep_cache = 1;	/* auto_inval_data drops stale pages */
 	fi->noflush = 0;
 	atomic_fetch_add(&fp_fs.open_files, 1);
 }
@@ -594,8 +593,9 @@ static size_t fp_read_len(int fd, size_t size, off_t off)
 		return size;
 	if (off >= st.st_size)
 		return 0;
-	return (uint64_t)(st.st_size - off) < size ? (size_t)(st.st_size - off) :
-						     size;
+	if ((uint64_t)(st.st_size - off) < size)
+		return (size_t)(st.st_size - off);
+	return size;
 }
 
 static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
