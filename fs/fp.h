@@ -90,6 +90,8 @@ struct fp_config {
 	bool allow_other;
 	bool default_permissions;
 	bool creds;		/* act with each caller's credentials */
+	uint64_t splice_read_max; /* largest read a pipe can carry */
+	bool splice_write;	/* a pipe holds a whole write request */
 };
 
 struct fp_fs {

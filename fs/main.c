@@ -61,6 +61,10 @@ struct fp_args {
 
 #define FP_OPT(t, p, v) { t, offsetof(struct fp_args, p), v }
 
+/* A pipe for a whole 1 MiB request and its headers; the slack of a reply */
+#define FP_PIPE_WANT	(2u << 20)
+#define FP_PIPE_SLACK	(16u << 10)
+
 enum {
 	FP_KEY_ALLOW_OTHER,
 	FP_KEY_DEBUG,
@@ -129,7 +133,8 @@ static void fp_usage(FILE *f)
 "  readdirplus=MODE        yes|no|auto (auto)\n"
 "  threads=N               most idle threads (10; 1..1024)\n"
 "  max_write=SIZE          largest write request (1M; 4K..1M)\n"
-"  max_read=SIZE           largest read request (1M; 4K..1M)\n"
+"  max_read=SIZE           largest read request (1M, or what a pipe holds;\n"
+"                          4K..1M)\n"
 "  entry_timeout=SECONDS   name cache time (by cache=: 0, 1, 86400)\n"
 "  attr_timeout=SECONDS    attribute cache time (by cache=: 0, 1, 86400)\n"
 "  stats_file=NAME         name of the statistics file (.stats)\n"
@@ -213,10 +218,40 @@ static int fp_seconds_opt(const char *name, const char *value, double *out)
 	return 0;
 }
 
+/*
+ * The largest pipe this process can make: root with CAP_SYS_RESOURCE
+ * grows one past fs.pipe-max-size, others up to it.  0 if none can be made.
+ */
+static uint64_t fp_pipe_max(void)
+{
+	int p[2];
+	int n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 0;
+	n = fcntl(p[0], F_SETPIPE_SZ, FP_PIPE_WANT);
+	if (n < 0) {
+		FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+		int max = 0;
+
+		if (f != NULL) {
+			if (fscanf(f, "%d", &max) != 1)
+				max = 0;
+			fclose(f);
+		}
+		n = max > 0 ? fcntl(p[0], F_SETPIPE_SZ, max) : -1;
+		if (n < 0)
+			n = fcntl(p[0], F_GETPIPE_SZ);
+	}
+	close(p[0]);
+	close(p[1]);
+	return n > 0 ? (uint64_t)n : 0;
+}
+
 /* Check and convert every option; 0 or -1 after one message */
 static int fp_config(struct fp_args *a, struct fp_config *cfg)
 {
-	uint64_t n;
+	uint64_t n, pipe_max;
 
 	cfg->chunk_size = fn_get_chunk_size();	/* FNACCEL_CHUNK_SIZE */
 	cfg->splice_threshold = 64 << 10;
@@ -227,6 +262,21 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	cfg->threads = 10;
 	cfg->max_write = 1 << 20;
 	cfg->max_read = 1 << 20;
+	/*
+	 * libfuse splices a read reply through a pipe that must hold the
+	 * data, its header and three pages more, and receives a write by
+	 * splice only into a pipe as large as its whole buffer (1 MiB and a
+	 * page).  Without CAP_SYS_RESOURCE, fs.pipe-max-size (1 MiB by
+	 * default) caps pipes: then read requests stay 16 KiB under it,
+	 * since a read that does not fit is copied through memory.
+	 */
+	pipe_max = fp_pipe_max();
+	cfg->splice_read_max = pipe_max > FP_PIPE_SLACK ?
+			       (pipe_max - FP_PIPE_SLACK) & ~UINT64_C(4095) : 0;
+	cfg->splice_write = cfg->splice && pipe_max >= FP_PIPE_WANT;
+	if (cfg->splice && cfg->splice_read_max >= 4096 &&
+	    cfg->splice_read_max < cfg->max_read)
+		cfg->max_read = cfg->splice_read_max;
 	cfg->stats_file = a->nostats ? NULL : ".stats";
 	cfg->log_level = fn_log_level;
 

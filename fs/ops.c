@@ -134,8 +134,12 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 	struct fp_config *cfg = &fp_fs.cfg;
 
 	if (cfg->splice) {
-		conn->want |= conn->capable &
-			      (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ);
+		conn->want |= conn->capable & FUSE_CAP_SPLICE_WRITE;
+		/* a receive into a pipe too small would fail every time */
+		if (cfg->splice_write)
+			conn->want |= conn->capable & FUSE_CAP_SPLICE_READ;
+		else
+			conn->want &= ~FUSE_CAP_SPLICE_READ;
 	} else {
 		conn->want &= ~(FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ |
 				FUSE_CAP_SPLICE_MOVE);
@@ -611,7 +615,9 @@ static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fp_stats_read(req, size, off, fi);
 		return;
 	}
-	if (fp_fs.cfg.splice && size >= fp_fs.cfg.splice_threshold) {
+	/* a reply that does not fit the pipe would be copied by libfuse */
+	if (fp_fs.cfg.splice && size >= fp_fs.cfg.splice_threshold &&
+	    size <= fp_fs.cfg.splice_read_max) {
 		size_t len = fp_read_len(fi->fh, size, off);
 
 		/* libfuse splices the backing file's pages to /dev/fuse */
