@@ -137,6 +137,7 @@ bool fp_is_stats_name(struct fp_inode *parent, const char *name);
 /* stats.c */
 void fp_stats_attr(struct stat *st);
 void fp_stats_entry(struct fuse_entry_param *e);
+int fp_stats_may_open(fuse_req_t req, struct fuse_file_info *fi);
 int fp_stats_prepare(struct fuse_file_info *fi);
 void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi);
 void fp_stats_read(fuse_req_t req, size_t size, off_t off,

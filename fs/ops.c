@@ -554,7 +554,9 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			return;
 		}
 		fp_stats_entry(&e);
-		ret = fp_stats_prepare(fi);
+		ret = fp_stats_may_open(req, fi);
+		if (ret == 0)
+			ret = fp_stats_prepare(fi);
 		if (ret < 0)
 			fp_reply_err(req, -ret);
 		else if (fuse_reply_create(req, &e, fi) == -ENOENT)

@@ -59,6 +59,11 @@ test_expect_success 'the backing file system alone still refuses' '
 	as_user "printf two >mnt/pub/g" && test "$(stat -c %u src/pub/g)" = $uid &&
 	test "$(stat -c %a src/rf)" = 644'
 
+test_expect_success 'only root resets /.stats; everybody reads it' '
+	as_user "grep -q ^opt_creds mnt/.stats" &&
+	! as_user "echo reset >mnt/.stats" 2>err && grep -q "Permission denied" err &&
+	echo reset >mnt/.stats'
+
 test_expect_success 'root is still root' '
 	cat mnt/priv/s >/dev/null && printf more >>mnt/rf &&
 	test "$(stat -c %u src/pub/g)" = $uid && chown 0 mnt/pub/g &&
