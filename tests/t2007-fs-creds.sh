@@ -42,6 +42,11 @@ test_expect_success 'the caller cannot read, write, delete or chown what it may 
 	! as_user "rm -f mnt/rf" 2>err && grep -q "Permission denied" err &&
 	! as_user "chown 0 mnt/pub/f" 2>err && grep -q "Operation not permitted" err &&
 	! as_user "mknod mnt/pub/null c 1 3" 2>err &&
+	! as_user "setfattr -n trusted.t -v 1 mnt/pub/f" 2>err &&
+	grep -q "Operation not permitted" err &&
+	! as_user "setfattr -n security.capability -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= mnt/pub/f" 2>err &&
+	grep -q "Operation not permitted" err &&
+	test -z "$(getfattr -m - -d src/pub/f 2>/dev/null)" &&
 	test "$(cat src/rf)" = rootfile && test ! -e src/pub/null'
 
 test_expect_success 'unmount' 'fn_umount mnt'
