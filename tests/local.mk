@@ -44,7 +44,11 @@ noinst_PROGRAMS += %reldir%/fncp
 
 
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
-# (add them here)
+# fpexercise: seeded random data-integrity exerciser (t2501)
+check_PROGRAMS += %reldir%/fpexercise
+%canon_reldir%_fpexercise_SOURCES = %reldir%/fpexercise.c
+%canon_reldir%_fpexercise_LDADD = lib/libfncore.la
+%canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
