@@ -89,6 +89,7 @@ struct fp_file {
 static struct fp_file files[FP_MAX_FILES];
 static unsigned int nfiles = 3;
 static size_t max_size = 1 << 20;
+static uint64_t seed;
 static uint64_t rng_state;
 static uint64_t op_no;
 static uint64_t counts[FP_OP_COUNT];
@@ -198,8 +199,8 @@ static void fail(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	print_history();
-	printf("# replay: fpexercise --seed <the seed above> with the same "
-	       "options\n");
+	printf("# replay: fpexercise --seed %" PRIu64 " with the same "
+	       "options\n", seed);
 	fflush(stdout);
 	exit(1);
 }
@@ -276,7 +277,7 @@ static void model_write(struct fp_file *f, const unsigned char *buf,
 			size_t off, size_t len)
 {
 	memmove(f->data + off, buf, len);
-	if (off + len > f->size)
+	if (len && off + len > f->size)
 		f->size = off + len;
 }
 
@@ -664,7 +665,6 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t seed = fn_now_ns() ^ ((uint64_t)getpid() << 32);
 	uint64_t ops = 100000;
 	uint64_t verify_every = 2000;
 	const char *backing = NULL;
@@ -672,6 +672,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int c;
 
+	seed = fn_now_ns() ^ ((uint64_t)getpid() << 32);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':

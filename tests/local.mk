@@ -49,6 +49,8 @@ check_PROGRAMS += %reldir%/fpexercise
 %canon_reldir%_fpexercise_SOURCES = %reldir%/fpexercise.c
 %canon_reldir%_fpexercise_LDADD = lib/libfncore.la
 %canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
+TESTS += %reldir%/t2501-exercise.sh
+EXTRA_DIST += %reldir%/t2501-exercise.sh
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
