@@ -51,6 +51,9 @@ check_PROGRAMS += %reldir%/fpexercise
 %canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
 TESTS += %reldir%/t2501-exercise.sh
 EXTRA_DIST += %reldir%/t2501-exercise.sh
+# fpdiff.py: the operations of the differential test, one line each
+TESTS += %reldir%/t2502-differential.sh
+EXTRA_DIST += %reldir%/t2502-differential.sh %reldir%/fpdiff.py
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
