@@ -1,1 +1,10 @@
-# fs/local.mk: filled in by its own issue
+# fs/local.mk: fnpassfs, the passthrough file system daemon
+bin_PROGRAMS += %reldir%/fnpassfs
+%canon_reldir%_fnpassfs_SOURCES = \
+	%reldir%/fp.h \
+	%reldir%/main.c \
+	%reldir%/inode.c \
+	%reldir%/ops.c \
+	%reldir%/stats.c
+%canon_reldir%_fnpassfs_CFLAGS = $(AM_CFLAGS) $(FUSE3_CFLAGS)
+%canon_reldir%_fnpassfs_LDADD = lib/libfncore.la $(FUSE3_LIBS) -lm

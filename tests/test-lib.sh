@@ -169,6 +169,124 @@ fn_is_mounted()
 
 # ---- fnpassfs helpers (fn_mount ...) --------------------------------------
 
+# fn_mount SRC MNT [OPTIONS]: run fnpassfs -f SRC MNT -o OPTIONS in the
+# background; waits (10 s at most) until MNT is in the mount table, fails
+# at once if the daemon died.  Sets FN_MOUNT_PID; the EXIT trap unmounts
+# (fusermount3 -u, then -uz) and kills the daemon.  Its stderr goes to
+# fnpassfs.<basename of MNT>.log in the trash directory.  Call it from
+# test_expect_setup so the cleanup runs in order with the others (from a
+# subshell, a registry file still makes the EXIT trap undo it).
+fn_mount()
+{
+	local src=$1 mnt=$2 opts=${3:-} log pid i
+	log=$fn_trash/fnpassfs.$(basename "$mnt").log
+	if [ -n "$opts" ]; then
+		"$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" -o "$opts" \
+			>>"$log" 2>&1 &
+	else
+		"$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" >>"$log" 2>&1 &
+	fi
+	pid=$!
+	FN_MOUNT_PID=$pid
+	# test bodies run in subshells: the registry outlives them
+	echo "$pid $(cd "$mnt" && pwd)" >>"$fn_trash/.fnpassfs-mounts"
+	# at the top level (test_expect_setup), in order with other cleanups
+	[ "${BASH_SUBSHELL:-0}" = 0 ] &&
+		fn_at_exit "fn_unmount_pid '$mnt' $pid"
+	for i in $(seq 100); do
+		fn_is_mounted "$mnt" && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "fnpassfs died before mounting:" >&2
+			cat "$log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "fnpassfs did not mount $mnt within 10 s" >&2
+	return 1
+}
+
+# fn_unmount_pid MNT PID: unmount MNT if it is mounted, then make sure
+# PID (a daemon we started) is gone; waits for it, kills it if it stays
+fn_unmount_pid()
+{
+	local mnt=$1 pid=$2 i
+	if fn_is_mounted "$mnt"; then
+		fusermount3 -u "$mnt" 2>/dev/null ||
+			fusermount3 -uz "$mnt" 2>/dev/null
+	fi
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null
+		sleep 0.2
+		kill -9 "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# Undo every fn_mount of this script (registered at the top level)
+fn_mount_cleanup_all()
+{
+	local pid mnt
+	[ -f "$fn_trash/.fnpassfs-mounts" ] || return 0
+	while read -r pid mnt; do
+		fn_unmount_pid "$mnt" "$pid"
+	done <"$fn_trash/.fnpassfs-mounts"
+	rm -f "$fn_trash/.fnpassfs-mounts"
+}
+fn_at_exit fn_mount_cleanup_all
+
+# fn_daemon_pid MNT: the pid of our fnpassfs serving MNT (daemon mode;
+# it must have been started with MNT as an absolute physical path)
+fn_daemon_pid()
+{
+	local d p
+	d=$(cd "$1" 2>/dev/null && pwd -P) || d=$1
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = \
+			"$(readlink -f "$FN_BUILDDIR/fs/fnpassfs")" ] || continue
+		tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF "$d" ||
+			continue
+		echo "${p#/proc/}"
+		return 0
+	done
+	return 1
+}
+
+# fn_register_mount PID MNT: have the EXIT trap undo a mount made another way
+fn_register_mount()
+{
+	echo "$1 $(cd "$2" && pwd)" >>"$fn_trash/.fnpassfs-mounts"
+}
+
+# fn_umount MNT [PID]: fusermount3 -u MNT and wait (10 s at most) for the
+# daemon to exit; with PID a child of this shell, its status must be 0
+fn_umount()
+{
+	local mnt=$1 pid=${2:-$FN_MOUNT_PID} i st=0
+	fusermount3 -u "$mnt" || return 1
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && { echo "fnpassfs $pid still runs" >&2; return 1; }
+	wait "$pid" 2>/dev/null || st=$?
+	# 127: not our child (mounted in another test body): status unknown
+	[ "$st" = 0 ] || [ "$st" = 127 ] ||
+		{ echo "fnpassfs exited $st" >&2; return 1; }
+}
+
+# fn_stat KEY MNT: the value of KEY in MNT/.stats
+fn_stat()
+{
+	awk -v k="$1" '$1 == k { print $2; found = 1 } END { exit !found }' \
+		"$2/${3:-.stats}"
+}
+
 
 # ---- preload helpers -------------------------------------------------------
 

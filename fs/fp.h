@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fp.h: what the parts of fnpassfs share.
+ *
+ * fnpassfs is a libfuse3 low-level passthrough file system.  A fuse_ino_t
+ * is the address of a struct fp_inode: the root is &fs->root, the virtual
+ * statistics file is &fs->stats_inode, and every other inode lives in a
+ * hash table keyed on the backing file's (st_dev, st_ino), holding an
+ * O_PATH descriptor and the kernel's lookup count.  Open files keep their
+ * backing descriptor in fi->fh; every operation on an open file works on
+ * that descriptor.
+ */
+#ifndef FP_H
+#define FP_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "fn_internal.h"
+
+_Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
+	       "fuse_ino_t must hold a pointer");
+
+/* Every request handler, in the order /.stats lists fs_<op>_ops */
+#define FP_OPS(X)							\
+	X(lookup) X(forget) X(forget_multi) X(getattr) X(setattr)	\
+	X(readlink) X(mknod) X(mkdir) X(unlink) X(rmdir) X(symlink)	\
+	X(rename) X(link) X(open) X(read) X(write) X(flush) X(release)	\
+	X(fsync) X(opendir) X(readdir) X(readdirplus) X(releasedir)	\
+	X(fsyncdir) X(statfs) X(setxattr) X(getxattr) X(listxattr)	\
+	X(removexattr) X(access) X(create) X(fallocate) X(lseek)	\
+	X(copy_file_range)
+
+enum fp_op {
+#define FP_OP_ENUM(name) FP_OP_##name,
+	FP_OPS(FP_OP_ENUM)
+#undef FP_OP_ENUM
+	FP_OP_COUNT
+};
+
+/* The byte and error counters of /.stats, after the per-op counts */
+#define FP_COUNTERS(X)							\
+	X(errors)		/* errors but ENOENT, ENODATA */	\
+	X(read_bytes)		/* all bytes read, both paths */	\
+	X(read_splice_bytes)	/* of those, sent by splice */		\
+	X(write_bytes)		/* all bytes written */			\
+	X(write_splice_bytes)	/* of those, received by splice */	\
+	X(copy_file_range_bytes)
+
+struct fp_counters {
+	atomic_uint_fast64_t ops[FP_OP_COUNT];
+#define FP_COUNTER_FIELD(name) atomic_uint_fast64_t name;
+	FP_COUNTERS(FP_COUNTER_FIELD)
+#undef FP_COUNTER_FIELD
+};
+
+struct fp_inode {
+	int fd;			/* O_PATH; -1 for the stats inode */
+	dev_t dev;
+	ino_t ino;
+	uint64_t nlookup;	/* protected by fs->itable_lock */
+	struct fp_inode *next;	/* hash chain, protected by itable_lock */
+};
+
+enum fp_cache { FP_CACHE_NEVER, FP_CACHE_AUTO, FP_CACHE_ALWAYS };
+enum fp_rdplus { FP_RDPLUS_NO, FP_RDPLUS_YES, FP_RDPLUS_AUTO };
+
+/* The mount's options, checked and converted by main.c */
+struct fp_config {
+	uint64_t chunk_size;
+	uint64_t splice_threshold;
+	bool splice;
+	enum fp_cache cache;
+	bool writeback;
+	enum fp_rdplus readdirplus;
+	unsigned int threads;
+	uint64_t max_write;
+	uint64_t max_read;
+	double entry_timeout;
+	double attr_timeout;
+	const char *stats_file;	/* NULL with nostats */
+	int log_level;
+	bool allow_other;
+	bool default_permissions;
+	bool creds;		/* act with each caller's credentials */
+};
+
+struct fp_fs {
+	struct fp_config cfg;
+	struct fp_inode root;		/* FUSE_ROOT_ID, never freed */
+	struct fp_inode stats_inode;	/* /.stats, outside the table */
+
+	pthread_mutex_t itable_lock;
+	struct fp_inode **buckets;	/* protected by itable_lock */
+	size_t nbuckets;		/* protected by itable_lock */
+	atomic_size_t ninodes;		/* written under itable_lock */
+
+	atomic_int_fast64_t open_files;
+	struct fp_counters cnt;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
+	uid_t uid;			/* the daemon's, for /.stats */
+	gid_t gid;
+	int ngroups;			/* the daemon's own groups, to restore */
+	gid_t *groups;
+	struct fuse_session *se;
+};
+
+extern struct fp_fs fp_fs;
+
+static inline void fp_count(atomic_uint_fast64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* inode.c */
+int fp_itable_init(struct fp_fs *fs);
+struct fp_inode *fp_inode_of(fuse_ino_t ino);
+int fp_do_lookup(struct fp_inode *parent, const char *name,
+		 struct fuse_entry_param *e);
+void fp_inode_unref(struct fp_inode *inode, uint64_t n);
+void fp_entry_timeouts(struct fuse_entry_param *e);
+
+/* ops.c */
+extern const struct fuse_lowlevel_ops fp_ops;
+bool fp_is_stats_inode(const struct fp_inode *inode);
+bool fp_is_stats_name(struct fp_inode *parent, const char *name);
+
+/* stats.c */
+void fp_stats_attr(struct stat *st);
+void fp_stats_entry(struct fuse_entry_param *e);
+int fp_stats_prepare(struct fuse_file_info *fi);
+void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi);
+void fp_stats_read(fuse_req_t req, size_t size, off_t off,
+		   struct fuse_file_info *fi);
+void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in);
+void fp_stats_release(struct fuse_file_info *fi);
+void fp_stats_reset(void);
+const char *fp_cache_name(enum fp_cache c);
+const char *fp_rdplus_name(enum fp_rdplus r);
+
+#endif /* FP_H */

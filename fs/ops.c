@@ -1,0 +1,1155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ops.c: fnpassfs's request handlers.
+ *
+ * Each handler works on the backing file: names relative to the parent's
+ * O_PATH descriptor, open files through the descriptor in fi->fh, and the
+ * few calls that need a real descriptor but have none (chmod, truncate,
+ * utimens, xattrs of a file that is not open) through /proc/self/fd/N of
+ * the O_PATH descriptor, which names the same inode and never a path that
+ * may have changed.  The errno of the backing call is what the caller
+ * gets.  Requests for /.stats go to stats.c.
+ *
+ * With fs->cfg.creds (root with allow_other), a handler that touches the
+ * backing file system switches the calling thread to the caller's fsuid,
+ * fsgid and groups first, and back to the daemon's after: these system
+ * calls are per thread, unlike glibc's setgroups(), which is used never.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fp.h"
+#include "fn_log.h"
+
+/* copy_file_range(2) caps one call at MAX_RW_COUNT; the reply is 32 bits */
+#define FP_CFR_MAX	((size_t)0x7ffff000)
+
+struct fp_dir {
+	DIR *dp;
+	off_t offset;
+	struct dirent *entry;
+};
+
+bool fp_is_stats_inode(const struct fp_inode *inode)
+{
+	return inode == &fp_fs.stats_inode;
+}
+
+bool fp_is_stats_name(struct fp_inode *parent, const char *name)
+{
+	return parent == &fp_fs.root && fp_fs.cfg.stats_file != NULL &&
+	       strcmp(name, fp_fs.cfg.stats_file) == 0;
+}
+
+static void fp_proc_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* ---- credentials ------------------------------------------------------ */
+
+/* Act with the caller's credentials (fs->cfg.creds only) */
+static void fp_creds_enter(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx;
+	gid_t groups[256];
+	int n;
+
+	if (!fp_fs.cfg.creds)
+		return;
+	ctx = fuse_req_ctx(req);
+	n = fuse_req_getgroups(req, 256, groups);
+	if (n < 0 || n > 256) {
+		/* the caller is gone, or has more groups: its gid alone */
+		groups[0] = ctx->gid;
+		n = 1;
+	}
+	/* raw calls: glibc's setgroups() would change every thread */
+	syscall(SYS_setgroups, n, groups);
+	setfsgid(ctx->gid);
+	setfsuid(ctx->uid);
+}
+
+static void fp_creds_leave(void)
+{
+	if (!fp_fs.cfg.creds)
+		return;
+	setfsuid(fp_fs.uid);
+	setfsgid(fp_fs.gid);
+	syscall(SYS_setgroups, fp_fs.ngroups, fp_fs.groups);
+}
+
+/* ---- replies that count --------------------------------------------- */
+
+static void fp_enter(enum fp_op op)
+{
+	fp_count(&fp_fs.cnt.ops[op], 1);
+}
+
+/*
+ * Reply err (positive errno, 0 for success without data) and count it;
+ * a missing name or xattr is an answer, not an error (the kernel asks
+ * for security.capability before every write).
+ */
+static void fp_reply_err(fuse_req_t req, int err)
+{
+	if (err != 0 && err != ENOENT && err != ENODATA)
+		fp_count(&fp_fs.cnt.errors, 1);
+	fuse_reply_err(req, err);
+}
+
+static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent,
+			   const char *name, int ret)
+{
+	struct fuse_entry_param e;
+
+	if (ret == 0)
+		ret = fp_do_lookup(parent, name, &e);
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	if (fuse_reply_entry(req, &e) == -ENOENT)
+		fp_inode_unref(fp_inode_of(e.ino), 1);	/* caller gone */
+}
+
+/* ---- inodes and names ------------------------------------------------ */
+
+static void fp_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct fp_config *cfg = &fp_fs.cfg;
+
+	if (cfg->splice) {
+		conn->want |= conn->capable &
+			      (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ);
+	} else {
+		conn->want &= ~(FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ |
+				FUSE_CAP_SPLICE_MOVE);
+	}
+	if (cfg->writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+	else
+		conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	switch (cfg->readdirplus) {
+	case FP_RDPLUS_NO:
+		conn->want &= ~(FUSE_CAP_READDIRPLUS |
+				FUSE_CAP_READDIRPLUS_AUTO);
+		break;
+	case FP_RDPLUS_YES:
+		conn->want |= conn->capable & FUSE_CAP_READDIRPLUS;
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+		break;
+	case FP_RDPLUS_AUTO:
+		conn->want |= conn->capable & (FUSE_CAP_READDIRPLUS |
+					       FUSE_CAP_READDIRPLUS_AUTO);
+		break;
+	}
+	/* O_TRUNC arrives with open: `echo reset >.stats` needs no setattr */
+	conn->want |= conn->capable & (FUSE_CAP_ATOMIC_O_TRUNC |
+				       FUSE_CAP_PARALLEL_DIROPS |
+				       FUSE_CAP_ASYNC_READ |
+				       FUSE_CAP_ASYNC_DIO);
+	if (cfg->cache == FP_CACHE_NEVER)
+		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	else
+		conn->want |= conn->capable & FUSE_CAP_AUTO_INVAL_DATA;
+	/* locks stay in the kernel: coherent for every process on the mount */
+	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	conn->max_write = cfg->max_write;
+	conn->max_read = cfg->max_read;
+	if (conn->max_readahead > cfg->max_read)
+		conn->max_readahead = cfg->max_read;
+	FN_LOG_INFO("init: capable %#x want %#x max_write %u", conn->capable,
+		    conn->want, conn->max_write);
+}
+
+static void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	struct fuse_entry_param e;
+	int ret;
+
+	fp_enter(FP_OP_lookup);
+	fp_creds_enter(req);
+	ret = fp_do_lookup(p, name, &e);
+	fp_creds_leave();
+	if (ret == -ENOENT && fp_fs.cfg.cache == FP_CACHE_ALWAYS) {
+		/* a negative entry, cached for entry_timeout */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fp_fs.cfg.entry_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	if (fuse_reply_entry(req, &e) == -ENOENT)
+		fp_inode_unref(fp_inode_of(e.ino), 1);
+}
+
+static void fp_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	fp_enter(FP_OP_forget);
+	fp_inode_unref(fp_inode_of(ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void fp_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	fp_enter(FP_OP_forget_multi);
+	for (i = 0; i < count; i++)
+		fp_inode_unref(fp_inode_of(forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void fp_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct stat st;
+
+	fp_enter(FP_OP_getattr);
+	if (fp_is_stats_inode(in)) {
+		fp_stats_attr(&st);
+		fuse_reply_attr(req, &st, 0);
+		return;
+	}
+	if (fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		fp_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
+}
+
+/* The setattr work; 0 or -errno */
+static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
+			 struct fuse_file_info *fi)
+{
+	char path[64];
+	int ret;
+
+	fp_proc_path(path, sizeof(path), in->fd);
+	if (valid & FUSE_SET_ATTR_MODE) {
+		ret = fi ? fchmod(fi->fh, attr->st_mode) :
+			   chmod(path, attr->st_mode);
+		if (ret < 0)
+			return -errno;
+	}
+	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid :
+							  (uid_t)-1;
+		gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid :
+							  (gid_t)-1;
+
+		if (fchownat(in->fd, "", uid, gid,
+			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	if (valid & FUSE_SET_ATTR_SIZE) {
+		ret = fi ? ftruncate(fi->fh, attr->st_size) :
+			   truncate(path, attr->st_size);
+		if (ret < 0)
+			return -errno;
+	}
+	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+		struct timespec tv[2];
+
+		tv[0].tv_sec = 0;
+		tv[0].tv_nsec = UTIME_OMIT;
+		tv[1] = tv[0];
+		if (valid & FUSE_SET_ATTR_ATIME_NOW)
+			tv[0].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_ATIME)
+			tv[0] = attr->st_atim;
+		if (valid & FUSE_SET_ATTR_MTIME_NOW)
+			tv[1].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_MTIME)
+			tv[1] = attr->st_mtim;
+		ret = fi ? futimens(fi->fh, tv) :
+			   utimensat(AT_FDCWD, path, tv, 0);
+		if (ret < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int valid, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct stat st;
+	int ret;
+
+	fp_enter(FP_OP_setattr);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	ret = fp_do_setattr(in, attr, valid, fi);
+	fp_creds_leave();
+	if (ret == 0 &&
+	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
+}
+
+static void fp_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char buf[PATH_MAX + 1];
+	ssize_t n;
+
+	fp_enter(FP_OP_readlink);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EINVAL);
+		return;
+	}
+	n = readlinkat(in->fd, "", buf, sizeof(buf));
+	if (n < 0) {
+		fp_reply_err(req, errno);
+		return;
+	}
+	if (n == sizeof(buf)) {
+		fp_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	buf[n] = '\0';
+	fuse_reply_readlink(req, buf);
+}
+
+static void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_mknod);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_creds_enter(req);
+	if (mknodat(p->fd, name, mode, rdev) < 0)
+		ret = -errno;
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+static void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_mkdir);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_creds_enter(req);
+	if (mkdirat(p->fd, name, mode) < 0)
+		ret = -errno;
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+static void fp_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_symlink);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_creds_enter(req);
+	if (symlinkat(link, p->fd, name) < 0)
+		ret = -errno;
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+static void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
+		    const char *name)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct fp_inode *p = fp_inode_of(parent);
+	char path[64];
+	int ret = 0;
+
+	fp_enter(FP_OP_link);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	if (linkat(AT_FDCWD, path, p->fd, name, AT_SYMLINK_FOLLOW) < 0)
+		ret = -errno;
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+static void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_unlink);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	if (unlinkat(p->fd, name, 0) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+static void fp_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_rmdir);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	if (unlinkat(p->fd, name, AT_REMOVEDIR) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+static void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	struct fp_inode *np = fp_inode_of(newparent);
+	int ret = 0;
+
+	fp_enter(FP_OP_rename);
+	if (fp_is_stats_name(p, name) || fp_is_stats_name(np, newname)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	if (renameat2(p->fd, name, np->fd, newname, flags) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/* The flags for the backing open: writeback caching reads and appends */
+static int fp_open_flags(int flags)
+{
+	flags &= ~O_NOFOLLOW;
+	if (fp_fs.cfg.writeback) {
+		/* the kernel reads pages of files open for writing only */
+		if ((flags & O_ACCMODE) == O_WRONLY)
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		/* and sends appends at the offsets it chose */
+		flags &= ~O_APPEND;
+	}
+	return flags | O_CLOEXEC;
+}
+
+static void fp_open_reply_flags(struct fuse_file_info *fi)
+{
+	if (fp_fs.cfg.cache == FP_CACHE_ALWAYS)
+		fi->keep_cache = 1;
+	else if (fp_fs.cfg.cache == FP_CACHE_AUTO)
+		fi->keep_cache = 1;	/* auto_inval_data drops stale pages */
+	fi->noflush = 0;
+	atomic_fetch_add(&fp_fs.open_files, 1);
+}
+
+static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char path[64];
+	int fd;
+
+	fp_enter(FP_OP_open);
+	if (fp_is_stats_inode(in)) {
+		fp_stats_open(req, fi);
+		return;
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	fd = open(path, fp_open_flags(fi->flags));
+	if (fd < 0)
+		fd = -errno;
+	fp_creds_leave();
+	if (fd < 0) {
+		fp_reply_err(req, -fd);
+		return;
+	}
+	fi->fh = fd;
+	fp_open_reply_flags(fi);
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		close(fd);
+		atomic_fetch_sub(&fp_fs.open_files, 1);
+	}
+}
+
+static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	struct fuse_entry_param e;
+	int fd, ret;
+
+	fp_enter(FP_OP_create);
+	if (fp_is_stats_name(p, name)) {
+		if (fi->flags & O_EXCL) {
+			fp_reply_err(req, EEXIST);
+			return;
+		}
+		fp_stats_entry(&e);
+		ret = fp_stats_prepare(fi);
+		if (ret < 0)
+			fp_reply_err(req, -ret);
+		else if (fuse_reply_create(req, &e, fi) == -ENOENT)
+			fp_stats_release(fi);
+		return;
+	}
+	fp_creds_enter(req);
+	fd = openat(p->fd, name, fp_open_flags(fi->flags) | O_CREAT, mode);
+	if (fd < 0) {
+		ret = -errno;
+		fp_creds_leave();
+		fp_reply_err(req, -ret);
+		return;
+	}
+	ret = fp_do_lookup(p, name, &e);
+	fp_creds_leave();
+	if (ret < 0) {
+		close(fd);
+		fp_reply_err(req, -ret);
+		return;
+	}
+	fi->fh = fd;
+	fp_open_reply_flags(fi);
+	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		fp_inode_unref(fp_inode_of(e.ino), 1);
+		close(fd);
+		atomic_fetch_sub(&fp_fs.open_files, 1);
+	}
+}
+
+/*
+ * Bytes a read of size at off will return, for the statistics of reads
+ * answered with an fd-backed buffer (libfuse does not tell).
+ */
+static size_t fp_read_len(int fd, size_t size, off_t off)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return size;
+	if (off >= st.st_size)
+		return 0;
+	return (uint64_t)(st.st_size - off) < size ? (size_t)(st.st_size - off) :
+						     size;
+}
+
+static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+	char *buf;
+	ssize_t n;
+
+	fp_enter(FP_OP_read);
+	if (fp_is_stats_inode(in)) {
+		fp_stats_read(req, size, off, fi);
+		return;
+	}
+	if (fp_fs.cfg.splice && size >= fp_fs.cfg.splice_threshold) {
+		size_t len = fp_read_len(fi->fh, size, off);
+
+		/* libfuse splices the backing file's pages to /dev/fuse */
+		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		bv.buf[0].fd = fi->fh;
+		bv.buf[0].pos = off;
+		n = fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+		if (n == 0) {
+			fp_count(&fp_fs.cnt.read_bytes, len);
+			fp_count(&fp_fs.cnt.read_splice_bytes, len);
+		}
+		return;
+	}
+	buf = malloc(size ? size : 1);
+	if (buf == NULL) {
+		fp_reply_err(req, ENOMEM);
+		return;
+	}
+	n = pread(fi->fh, buf, size, off);
+	if (n < 0) {
+		fp_reply_err(req, errno);
+	} else {
+		fp_count(&fp_fs.cnt.read_bytes, n);
+		fuse_reply_buf(req, buf, n);
+	}
+	free(buf);
+}
+
+static void fp_write_buf(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_bufvec *in_buf, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	size_t size = fuse_buf_size(in_buf);
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
+	enum fuse_buf_copy_flags flags = 0;
+	bool spliced;
+	ssize_t n;
+
+	fp_enter(FP_OP_write);
+	if (fp_is_stats_inode(in)) {
+		fp_stats_write(req, in_buf);
+		return;
+	}
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = fi->fh;
+	out.buf[0].pos = off;
+	/* splice(2) refuses O_APPEND outputs */
+	if (!fp_fs.cfg.splice || (fi->flags & O_APPEND && !fp_fs.cfg.writeback))
+		flags |= FUSE_BUF_NO_SPLICE;
+	spliced = !(flags & FUSE_BUF_NO_SPLICE) && in_buf->count > 0 &&
+		  (in_buf->buf[0].flags & FUSE_BUF_IS_FD);
+	fp_creds_enter(req);
+	n = fuse_buf_copy(&out, in_buf, flags);
+	fp_creds_leave();
+	if (n < 0) {
+		fp_reply_err(req, (int)-n);
+		return;
+	}
+	fp_count(&fp_fs.cnt.write_bytes, n);
+	if (spliced)
+		fp_count(&fp_fs.cnt.write_splice_bytes, n);
+	fuse_reply_write(req, n);
+}
+
+static void fp_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	int fd, ret = 0;
+
+	fp_enter(FP_OP_flush);
+	if (fp_is_stats_inode(in)) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	/* close a duplicate: what close(2) does to the backing file (NFS) */
+	fd = dup(fi->fh);
+	if (fd < 0)
+		ret = errno;
+	else if (close(fd) < 0)
+		ret = errno;
+	fp_reply_err(req, ret);
+}
+
+static void fp_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+
+	fp_enter(FP_OP_release);
+	if (fp_is_stats_inode(in)) {
+		fp_stats_release(fi);
+	} else {
+		close(fi->fh);
+		atomic_fetch_sub(&fp_fs.open_files, 1);
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void fp_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	int ret = 0;
+
+	fp_enter(FP_OP_fsync);
+	if (fp_is_stats_inode(in)) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if ((datasync ? fdatasync(fi->fh) : fsync(fi->fh)) < 0)
+		ret = errno;
+	fp_reply_err(req, ret);
+}
+
+static void fp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t off, off_t len, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	int ret = 0;
+
+	fp_enter(FP_OP_fallocate);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	if (fallocate(fi->fh, mode, off, len) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+static void fp_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	off_t res;
+
+	fp_enter(FP_OP_lseek);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, ESPIPE);
+		return;
+	}
+	res = lseek(fi->fh, off, whence);
+	if (res < 0) {
+		fp_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_lseek(req, res);
+}
+
+/*
+ * copy_file_range on the mount: one engine copy between the backing files.
+ * Never ENOSYS: the kernel would turn the call off for the whole mount.
+ */
+static void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
+			       off_t off_in, struct fuse_file_info *fi_in,
+			       fuse_ino_t ino_out, off_t off_out,
+			       struct fuse_file_info *fi_out, size_t len,
+			       int flags)
+{
+	ssize_t n;
+
+	fp_enter(FP_OP_copy_file_range);
+	if (fp_is_stats_inode(fp_inode_of(ino_in)) ||
+	    fp_is_stats_inode(fp_inode_of(ino_out))) {
+		/* the caller falls back to read and write */
+		fp_reply_err(req, EXDEV);
+		return;
+	}
+	if (flags != 0) {
+		fp_reply_err(req, EINVAL);
+		return;
+	}
+	fp_creds_enter(req);
+	n = fn_copy_range(fi_in->fh, &off_in, fi_out->fh, &off_out,
+			  MIN(len, FP_CFR_MAX), 0);
+	fp_creds_leave();
+	if (n < 0) {
+		fp_reply_err(req, (int)-n);
+		return;
+	}
+	fp_count(&fp_fs.cnt.copy_file_range_bytes, n);
+	fuse_reply_write(req, n);
+}
+
+/* ---- directories ------------------------------------------------------- */
+
+static void fp_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct fp_dir *d;
+	int fd, ret;
+
+	fp_enter(FP_OP_opendir);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, ENOTDIR);
+		return;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		fp_reply_err(req, ENOMEM);
+		return;
+	}
+	fp_creds_enter(req);
+	fd = openat(in->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ret = fd < 0 ? errno : 0;
+	fp_creds_leave();
+	if (fd < 0)
+		goto out_free;
+	d->dp = fdopendir(fd);
+	if (d->dp == NULL) {
+		ret = errno;
+		close(fd);
+		goto out_free;
+	}
+	fi->fh = (uintptr_t)d;
+	if (fp_fs.cfg.cache == FP_CACHE_ALWAYS)
+		fi->cache_readdir = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		closedir(d->dp);
+		free(d);
+	}
+	return;
+out_free:
+	free(d);
+	fp_reply_err(req, ret);
+}
+
+static bool fp_is_dot(const char *name)
+{
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			  off_t offset, struct fuse_file_info *fi, bool plus)
+{
+	struct fp_inode *dir = fp_inode_of(ino);
+	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
+	char *buf, *p;
+	size_t rem = size;
+	int err = 0;
+
+	buf = calloc(1, size ? size : 1);
+	if (buf == NULL) {
+		fp_reply_err(req, ENOMEM);
+		return;
+	}
+	p = buf;
+	if (offset != d->offset) {
+		seekdir(d->dp, offset);
+		d->entry = NULL;
+		d->offset = offset;
+	}
+	fp_creds_enter(req);
+	for (;;) {
+		struct fuse_entry_param e;
+		const char *name;
+		size_t entsize;
+		off_t next;
+		int ret;
+
+		if (d->entry == NULL) {
+			errno = 0;
+			d->entry = readdir(d->dp);
+			if (d->entry == NULL) {
+				err = errno;
+				break;
+			}
+		}
+		next = d->entry->d_off;
+		name = d->entry->d_name;
+		/* /.stats hides a backing file of its name, in readdir too */
+		if (fp_is_stats_name(dir, name))
+			goto next_entry;
+		if (!plus) {
+			struct stat st;
+
+			memset(&st, 0, sizeof(st));
+			st.st_ino = d->entry->d_ino;
+			st.st_mode = (mode_t)d->entry->d_type << 12;
+			entsize = fuse_add_direntry(req, p, rem, name, &st,
+						    next);
+			if (entsize > rem)
+				break;
+		} else if (fp_is_dot(name)) {
+			/* the kernel takes no lookup reference for these */
+			memset(&e, 0, sizeof(e));
+			e.attr.st_ino = d->entry->d_ino;
+			e.attr.st_mode = (mode_t)d->entry->d_type << 12;
+			entsize = fuse_add_direntry_plus(req, p, rem, name, &e,
+							 next);
+			if (entsize > rem)
+				break;
+		} else {
+			ret = fp_do_lookup(dir, name, &e);
+			if (ret == -ENOENT)
+				goto next_entry;	/* raced with unlink */
+			if (ret < 0) {
+				err = -ret;
+				break;
+			}
+			entsize = fuse_add_direntry_plus(req, p, rem, name, &e,
+							 next);
+			if (entsize > rem) {
+				/* did not fit: undo the lookup's +1 */
+				fp_inode_unref(fp_inode_of(e.ino), 1);
+				break;
+			}
+		}
+		p += entsize;
+		rem -= entsize;
+next_entry:
+		d->entry = NULL;
+		d->offset = next;
+	}
+	fp_creds_leave();
+	/* an error after some entries: return them, the next call sees it */
+	if (err && rem == size)
+		fp_reply_err(req, err);
+	else
+		fuse_reply_buf(req, buf, size - rem);
+	free(buf);
+}
+
+static void fp_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+		       off_t offset, struct fuse_file_info *fi)
+{
+	fp_enter(FP_OP_readdir);
+	fp_do_readdir(req, ino, size, offset, fi, false);
+}
+
+static void fp_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t offset, struct fuse_file_info *fi)
+{
+	fp_enter(FP_OP_readdirplus);
+	fp_do_readdir(req, ino, size, offset, fi, true);
+}
+
+static void fp_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
+
+	fp_enter(FP_OP_releasedir);
+	closedir(d->dp);
+	free(d);
+	fuse_reply_err(req, 0);
+}
+
+static void fp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
+	int fd = dirfd(d->dp);
+	int ret = 0;
+
+	fp_enter(FP_OP_fsyncdir);
+	if ((datasync ? fdatasync(fd) : fsync(fd)) < 0)
+		ret = errno;
+	fp_reply_err(req, ret);
+}
+
+static void fp_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct statvfs sv;
+
+	fp_enter(FP_OP_statfs);
+	if (fp_is_stats_inode(in))
+		in = &fp_fs.root;
+	if (fstatvfs(in->fd, &sv) < 0) {
+		fp_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_statfs(req, &sv);
+}
+
+static void fp_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char path[64];
+	int ret = 0;
+
+	fp_enter(FP_OP_access);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, (mask & X_OK) ? EACCES : 0);
+		return;
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	/* AT_EACCESS: check the fsuid we switched to, not the real uid */
+	if (faccessat(AT_FDCWD, path, mask, AT_EACCESS) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+/* ---- extended attributes ---------------------------------------------- */
+
+static void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char path[64];
+	int ret = 0;
+
+	fp_enter(FP_OP_setxattr);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	if (setxattr(path, name, value, size, flags) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+static void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char path[64];
+	char *buf = NULL;
+	ssize_t n;
+
+	fp_enter(FP_OP_getxattr);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, ENODATA);
+		return;
+	}
+	if (size) {
+		buf = malloc(size);
+		if (buf == NULL) {
+			fp_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	n = getxattr(path, name, buf, size);
+	if (n < 0)
+		n = -errno;
+	fp_creds_leave();
+	if (n < 0)
+		fp_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, n);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+}
+
+static void fp_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char path[64];
+	char *buf = NULL;
+	ssize_t n;
+
+	fp_enter(FP_OP_listxattr);
+	if (fp_is_stats_inode(in)) {
+		if (size == 0)
+			fuse_reply_xattr(req, 0);
+		else
+			fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size) {
+		buf = malloc(size);
+		if (buf == NULL) {
+			fp_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	n = listxattr(path, buf, size);
+	if (n < 0)
+		n = -errno;
+	fp_creds_leave();
+	if (n < 0)
+		fp_reply_err(req, (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, n);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+}
+
+static void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char path[64];
+	int ret = 0;
+
+	fp_enter(FP_OP_removexattr);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	if (removexattr(path, name) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+const struct fuse_lowlevel_ops fp_ops = {
+	.init = fp_init,
+	.lookup = fp_lookup,
+	.forget = fp_forget,
+	.forget_multi = fp_forget_multi,
+	.getattr = fp_getattr,
+	.setattr = fp_setattr,
+	.readlink = fp_readlink,
+	.mknod = fp_mknod,
+	.mkdir = fp_mkdir,
+	.unlink = fp_unlink,
+	.rmdir = fp_rmdir,
+	.symlink = fp_symlink,
+	.rename = fp_rename,
+	.link = fp_link,
+	.open = fp_open,
+	.read = fp_read,
+	.write_buf = fp_write_buf,
+	.flush = fp_flush,
+	.release = fp_release,
+	.fsync = fp_fsync,
+	.opendir = fp_opendir,
+	.readdir = fp_readdir,
+	.readdirplus = fp_readdirplus,
+	.releasedir = fp_releasedir,
+	.fsyncdir = fp_fsyncdir,
+	.statfs = fp_statfs,
+	.setxattr = fp_setxattr,
+	.getxattr = fp_getxattr,
+	.listxattr = fp_listxattr,
+	.removexattr = fp_removexattr,
+	.access = fp_access,
+	.create = fp_create,
+	.fallocate = fp_fallocate,
+	.lseek = fp_lseek,
+	.copy_file_range = fp_copy_file_range,
+};

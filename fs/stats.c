@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stats.c: the virtual /.stats file of fnpassfs.
+ *
+ * /.stats is &fp_fs.stats_inode, outside the inode table and never
+ * forgotten.  It is opened with direct I/O and each open formats one
+ * snapshot into a buffer of its own (fi->fh points to it), so every read
+ * of one open sees the same consistent text and every new open fresh
+ * values.  Writing "reset" (with or without a newline) resets the
+ * engine's and the file system's counters; anything else is EINVAL.  The
+ * counters are relaxed atomics: a snapshot is not atomic across keys.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fp.h"
+
+/* An st_ino no backing file is likely to show next to it */
+#define FP_STATS_INO	UINT64_C(0xfffffffffffffff0)
+
+struct fp_snapshot {
+	size_t len;
+	char text[];
+};
+
+static const char *const fp_op_names[FP_OP_COUNT] = {
+#define FP_OP_NAME(name) [FP_OP_##name] = "fs_" #name "_ops",
+	FP_OPS(FP_OP_NAME)
+#undef FP_OP_NAME
+};
+
+const char *fp_cache_name(enum fp_cache c)
+{
+	static const char *const names[] = { "never", "auto", "always" };
+
+	return names[c];
+}
+
+const char *fp_rdplus_name(enum fp_rdplus r)
+{
+	static const char *const names[] = { "no", "yes", "auto" };
+
+	return names[r];
+}
+
+void fp_stats_attr(struct stat *st)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	memset(st, 0, sizeof(*st));
+	st->st_ino = FP_STATS_INO;
+	st->st_mode = S_IFREG | 0644;
+	st->st_nlink = 1;
+	st->st_uid = fp_fs.uid;
+	st->st_gid = fp_fs.gid;
+	st->st_size = 0;	/* direct I/O: readers read to EOF */
+	st->st_blksize = 4096;
+	st->st_atim = now;
+	st->st_mtim = now;
+	st->st_ctim = now;
+}
+
+/* The entry of /.stats: no timeouts, so a rename of the option is seen */
+void fp_stats_entry(struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = (fuse_ino_t)(uintptr_t)&fp_fs.stats_inode;
+	fp_stats_attr(&e->attr);
+}
+
+static void fp_append_str(char *buf, size_t len, size_t *pos,
+			  const char *key, const char *value)
+{
+	int n;
+
+	n = snprintf(*pos < len ? buf + *pos : NULL,
+		     *pos < len ? len - *pos : 0, "%s %s\n", key, value);
+	if (n > 0)
+		*pos += (size_t)n;
+}
+
+/* Format the whole text into buf; returns the length it needs */
+static size_t fp_stats_text(char *buf, size_t len)
+{
+	struct fp_fs *fs = &fp_fs;
+	struct fp_config *cfg = &fs->cfg;
+	size_t pos = 0;
+	char num[64];
+	int n, i;
+
+	n = fn_stats_format(buf, len);
+	if (n > 0)
+		pos = (size_t)n;
+	fn_stats_append(buf, len, &pos, "uptime_s",
+			(fn_now_ns() - fs->start_ns) / 1000000000u);
+	for (i = 0; i < FP_OP_COUNT; i++)
+		fn_stats_append(buf, len, &pos, fp_op_names[i],
+				atomic_load_explicit(&fs->cnt.ops[i],
+						     memory_order_relaxed));
+#define FP_COUNTER_LINE(name)						\
+	fn_stats_append(buf, len, &pos, "fs_" #name,			\
+			atomic_load_explicit(&fs->cnt.name,		\
+					     memory_order_relaxed));
+	FP_COUNTERS(FP_COUNTER_LINE)
+#undef FP_COUNTER_LINE
+	fn_stats_append(buf, len, &pos, "fs_inodes",
+			atomic_load(&fs->ninodes) + 1);	/* and the root */
+	fn_stats_append(buf, len, &pos, "fs_open_files",
+			(uint64_t)atomic_load(&fs->open_files));
+	fn_stats_append(buf, len, &pos, "opt_chunk_size", cfg->chunk_size);
+	fn_stats_append(buf, len, &pos, "opt_splice_threshold",
+			cfg->splice_threshold);
+	fn_stats_append(buf, len, &pos, "opt_splice", cfg->splice);
+	fp_append_str(buf, len, &pos, "opt_cache", fp_cache_name(cfg->cache));
+	fn_stats_append(buf, len, &pos, "opt_writeback", cfg->writeback);
+	fp_append_str(buf, len, &pos, "opt_readdirplus",
+		      fp_rdplus_name(cfg->readdirplus));
+	fn_stats_append(buf, len, &pos, "opt_threads", cfg->threads);
+	fn_stats_append(buf, len, &pos, "opt_max_write", cfg->max_write);
+	fn_stats_append(buf, len, &pos, "opt_max_read", cfg->max_read);
+	snprintf(num, sizeof(num), "%g", cfg->entry_timeout);
+	fp_append_str(buf, len, &pos, "opt_entry_timeout", num);
+	snprintf(num, sizeof(num), "%g", cfg->attr_timeout);
+	fp_append_str(buf, len, &pos, "opt_attr_timeout", num);
+	fp_append_str(buf, len, &pos, "opt_stats_file", cfg->stats_file);
+	fn_stats_append(buf, len, &pos, "opt_log_level", cfg->log_level);
+	fn_stats_append(buf, len, &pos, "opt_allow_other", cfg->allow_other);
+	fn_stats_append(buf, len, &pos, "opt_default_permissions",
+			cfg->default_permissions);
+	fn_stats_append(buf, len, &pos, "opt_creds", cfg->creds);
+	return pos;
+}
+
+/* Take the snapshot of one open into fi; 0 or -ENOMEM */
+int fp_stats_prepare(struct fuse_file_info *fi)
+{
+	struct fp_snapshot *s;
+	size_t cap = 8192, need;
+
+	for (;;) {
+		s = malloc(sizeof(*s) + cap);
+		if (s == NULL)
+			return -ENOMEM;
+		need = fp_stats_text(s->text, cap);
+		if (need < cap)
+			break;
+		free(s);
+		cap = need + 1;
+	}
+	s->len = need;
+	fi->fh = (uintptr_t)s;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->nonseekable = 0;
+	return 0;
+}
+
+void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+	int ret = fp_stats_prepare(fi);
+
+	if (ret < 0) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		fp_stats_release(fi);
+}
+
+void fp_stats_read(fuse_req_t req, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct fp_snapshot *s = (struct fp_snapshot *)(uintptr_t)fi->fh;
+
+	if (off < 0 || (uint64_t)off >= s->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	fuse_reply_buf(req, s->text + off, MIN(size, s->len - (size_t)off));
+}
+
+void fp_stats_reset(void)
+{
+	int i;
+
+	fn_stats_reset();
+	for (i = 0; i < FP_OP_COUNT; i++)
+		atomic_store_explicit(&fp_fs.cnt.ops[i], 0,
+				      memory_order_relaxed);
+#define FP_COUNTER_RESET(name) \
+	atomic_store_explicit(&fp_fs.cnt.name, 0, memory_order_relaxed);
+	FP_COUNTERS(FP_COUNTER_RESET)
+#undef FP_COUNTER_RESET
+}
+
+/* Only "reset" or "reset\n" is a valid write; it resets, others EINVAL */
+void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in)
+{
+	char word[8];
+	size_t size = fuse_buf_size(in);
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(sizeof(word));
+	ssize_t n;
+
+	if (size > sizeof(word)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	out.buf[0].mem = word;
+	n = fuse_buf_copy(&out, in, 0);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	if ((n == 5 && memcmp(word, "reset", 5) == 0) ||
+	    (n == 6 && memcmp(word, "reset\n", 6) == 0)) {
+		fp_stats_reset();
+		fuse_reply_write(req, n);
+		return;
+	}
+	fuse_reply_err(req, EINVAL);
+}
+
+void fp_stats_release(struct fuse_file_info *fi)
+{
+	free((void *)(uintptr_t)fi->fh);
+}
