@@ -19,7 +19,8 @@ fpx=$FN_BUILDDIR/tests/fpexercise
 fn_require_root
 fn_require_fuse
 
-ops=100000
+# FN_EXERCISE_OPS=N runs longer (or shorter, when debugging)
+ops=${FN_EXERCISE_OPS:-100000}
 size=1M
 fixed_seed=2501
 time_seed=$(date +%s)
@@ -29,16 +30,19 @@ echo "# fixed seed $fixed_seed, time-based seed $time_seed, $ops ops, size $size
 # fpx.NAME.log, show it only when it fails
 fpx_run()
 {
+	local t0=$(date +%s)
 	"$fpx" --seed "$2" --ops "$ops" --size "$size" ${4:+--backing "$4"} \
 		"$3" >"fpx.$1.log" 2>&1 ||
 	{ cat "fpx.$1.log"; return 1; }
+	echo "# $(($(date +%s) - t0)) s" >>"fpx.$1.log"
 }
 
 # fpx_summary NAME: the seed and the result of a run, as TAP comments
 fpx_summary()
 {
 	[ -f "fpx.$1.log" ] &&
-	grep -E '^# (seed|ok|FAIL)' "fpx.$1.log" | sed -e "s/^# /# $1: /"
+	grep -E '^# (seed|ok|FAIL|[0-9]+ s$)' "fpx.$1.log" |
+	sed -e "s/^# /# $1: /"
 	return 0
 }
 
@@ -62,25 +66,25 @@ test_expect_success "native ext4, time seed $time_seed" '
 fpx_summary native2
 
 # mnt_test NAME SEED [MOUNT OPTIONS]: a fresh backing directory, mounted
-# with fnpassfs (in this shell, so that the EXIT trap unmounts it), then
-# exercised through the mount
+# with fnpassfs (in this shell, so that the EXIT trap unmounts it),
+# exercised through the mount, then unmounted (the daemon must exit 0)
 mnt_test()
 {
-	local name=$1 seed=$2
-	shift 2
-	test_expect_setup "mount fnpassfs${*:+ $*} for $name" "
+	local name=$1 seed=$2 opts=${3:-}
+	test_expect_setup "mount fnpassfs${opts:+ -o $opts} for $name" "
 		mkdir back.$name mnt.$name &&
-		fn_mount back.$name mnt.$name $*
+		fn_mount back.$name mnt.$name $opts
 	"
-	test_expect_success "fnpassfs${*:+ $*}, seed $seed" "
+	test_expect_success "fnpassfs${opts:+ -o $opts}, seed $seed" "
 		fpx_run $name $seed mnt.$name back.$name
 	"
 	fpx_summary $name
+	test_expect_success "unmount $name" "fn_umount mnt.$name"
 }
 
 mnt_test mount1 $fixed_seed
 mnt_test mount2 $time_seed
-mnt_test writeback $time_seed -o writeback
-mnt_test nosplice $fixed_seed -o nosplice
+mnt_test writeback $time_seed writeback
+mnt_test nosplice $fixed_seed nosplice
 
 test_done

@@ -62,7 +62,7 @@ grep '^# operations' nat1.out 2>/dev/null | sed -e 's/^# /# root: /'
 
 test_expect_setup 'mount fnpassfs -o allow_other' '
 	setup back && mkdir mnt &&
-	fn_mount "$PWD/back" "$PWD/mnt" -o allow_other
+	fn_mount "$PWD/back" "$PWD/mnt" allow_other
 '
 
 test_expect_success 'root: same results through the mount' '
@@ -84,7 +84,7 @@ test_expect_success 'user: the script is deterministic on the native directory' 
 grep '^# operations' unat1.out 2>/dev/null | sed -e 's/^# /# user: /'
 
 test_expect_setup 'mount fnpassfs -o allow_other for the user tree' '
-	fn_mount "$PWD/uback" "$PWD/umnt" -o allow_other
+	fn_mount "$PWD/uback" "$PWD/umnt" allow_other
 '
 
 test_expect_success 'user: same results through the mount (EACCES, EPERM too)' '
