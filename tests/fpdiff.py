@@ -940,6 +940,20 @@ def permission_ops():
     T("mkdir in setgid fix/sg", lambda: os.mkdir("fix/sg/d") or
       st("fix/sg/d"))
     T("execute a 0644 file", lambda: os.access("fix/r644", os.X_OK))
+    put("wonly", b"")
+    os.chmod("wonly", 0o200)
+    T("O_WRONLY write to own 0200 file",
+      lambda: put("wonly", b"write only\n", os.O_WRONLY))
+    T("O_WRONLY|O_APPEND to own 0200 file",
+      lambda: put("wonly", b"more\n", os.O_WRONLY | os.O_APPEND))
+    T("O_RDONLY own 0200 file", lambda: readall("wonly"))
+    T("0200 file content", lambda: os.chmod("wonly", 0o600) or
+      full("wonly"))
+    put("ronly", b"read only\n")
+    os.chmod("ronly", 0o400)
+    T("O_RDONLY own 0400 file", lambda: readall("ronly"))
+    T("O_WRONLY own 0400 file", lambda: put("ronly", b"x", os.O_WRONLY))
+    T("truncate own 0400 file", lambda: os.truncate("ronly", 0))
 
 
 def dump(top):
