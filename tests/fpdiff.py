@@ -9,7 +9,11 @@
 #	fpdiff.py setup DIR UID GID	as root: the fixture in the empty DIR
 #					(DIR owned by UID:GID, a root-owned
 #					subtree fix/ with modes to be refused)
-#	fpdiff.py run DIR [TAG]		the operations, in DIR (umask 022)
+#	fpdiff.py run DIR		the operations, in DIR (umask 022)
+#	fpdiff.py sec-setup DIR GID	as root: the security test's tree
+#	fpdiff.py sec-run DIR PHASE OTHER_UID GID
+#					the security test's operations: a1 as
+#					user A, b1 as user B, a2 as A, dump
 #
 # "run" prints one line per operation: a number, what was done, and what
 # came of it: the errno name, or the state it set (type, mode, owner,
@@ -1016,14 +1020,203 @@ def run(top):
     print("# operations %d" % count)
 
 
+def sec_setup(top, shared_gid):
+    """The security test's tree (t2503): root's files and directories."""
+    os.umask(0o022)
+    os.chdir(top)
+    os.chmod(".", 0o755)
+    for name, mode, gid in (("r600", 0o600, 0), ("r640g", 0o640, shared_gid),
+                            ("r644", 0o644, 0), ("r660g", 0o660, shared_gid),
+                            ("r666", 0o666, 0)):
+        put(name, ("root's %s\n" % name).encode())
+        os.chown(name, 0, gid)
+        os.chmod(name, mode)
+    for name, mode, gid in (("d700", 0o700, 0), ("d755", 0o755, 0),
+                            ("d770g", 0o770, shared_gid),
+                            ("sticky", 0o1777, 0),
+                            ("sgid", 0o2775, shared_gid)):
+        os.mkdir(name)
+        os.chown(name, 0, gid)
+        os.chmod(name, mode)
+        put(name + "/rootfile", b"root's file in " + name.encode() + b"\n")
+        os.chmod(name + "/rootfile", 0o644)
+    put("d770g/victim", b"deletable by the group\n")
+    put("sticky/r666", b"root's 0666 in sticky\n")
+    os.chmod("sticky/r666", 0o666)
+
+
+def sec_user_common(me, other_uid, shared_gid):
+    """What each user tries on root's tree; me is "a" or "b"."""
+    def access(path):
+        return "".join(c if os.access(path, m) else "-" for c, m in (
+            ("r", os.R_OK), ("w", os.W_OK), ("x", os.X_OK)))
+    for p in ("r600", "r640g", "r644", "r660g", "r666", "d700", "d755",
+              "d770g", "sticky", "sgid", "d700/rootfile"):
+        T("%s: access %s" % (me, p), lambda p=p: access(p))
+    for p in ("r600", "r640g", "r644", "r660g", "r666", "d700/rootfile"):
+        T("%s: read %s" % (me, p), lambda p=p: readall(p))
+    for p in ("r600", "r640g", "r644"):
+        T("%s: open %s O_WRONLY" % (me, p), lambda p=p: fd_call(
+            p, os.O_WRONLY, lambda fd: None))
+    T("%s: write r660g" % me, lambda: put(
+        "r660g", ("%s was here\n" % me).encode(), os.O_WRONLY | os.O_APPEND)
+      or full("r660g"))
+    T("%s: write r666" % me, lambda: put(
+        "r666", ("%s\n" % me).encode(), os.O_WRONLY | os.O_APPEND) or
+      full("r666"))
+    T("%s: truncate r644" % me, lambda: os.truncate("r644", 0))
+    T("%s: O_TRUNC r644" % me, lambda: fd_call(
+        "r644", os.O_WRONLY | os.O_TRUNC, lambda fd: None))
+    T("%s: chmod r644" % me, lambda: os.chmod("r644", 0o666))
+    T("%s: chown r644 to me" % me, lambda: os.chown("r644", os.getuid(), -1))
+    T("%s: chgrp r644 to shared" % me, lambda: os.chown("r644", -1,
+                                                         shared_gid))
+    T("%s: utime NOW r666" % me, lambda: os.utime("r666"))
+    T("%s: utime NOW r644" % me, lambda: os.utime("r644"))
+    T("%s: utime exact r666" % me, lambda: os.utime(
+        "r666", ns=(5 * 10**18, 5 * 10**18)))
+    T("%s: setxattr user on r644" % me, lambda: os.setxattr(
+        "r644", "user.%s" % me, b"x"))
+    T("%s: setxattr user on r666" % me, lambda: os.setxattr(
+        "r666", "user.%s" % me, b"x") or os.getxattr("r666",
+                                                     "user.%s" % me))
+    T("%s: setxattr trusted on r666" % me, lambda: os.setxattr(
+        "r666", "trusted.%s" % me, b"x"))
+    T("%s: link r600 (protected_hardlinks)" % me, lambda: os.link(
+        "r600", "d770g/%s-link600" % me))
+    T("%s: link r666" % me, lambda: os.link("r666", "d770g/%s-link666" % me)
+      or st("r666"))
+    T("%s: create in /" % me, lambda: put("%s-top" % me, b""))
+    T("%s: mkdir in /" % me, lambda: os.mkdir("%s-topdir" % me))
+    T("%s: unlink root's r644" % me, lambda: os.unlink("r644"))
+    T("%s: rename root's r644" % me, lambda: os.rename("r644", "r644x"))
+    T("%s: list d700" % me, lambda: os.listdir("d700"))
+    T("%s: stat d700/rootfile" % me, lambda: st("d700/rootfile"))
+    T("%s: create in d700" % me, lambda: put("d700/%s" % me, b""))
+    T("%s: list d755" % me, lambda: sorted(os.listdir("d755")))
+    T("%s: create in d755" % me, lambda: put("d755/%s" % me, b""))
+    T("%s: unlink d755/rootfile" % me, lambda: os.unlink("d755/rootfile"))
+    T("%s: create in d770g" % me, lambda: put(
+        "d770g/%s" % me, me.encode()) or st("d770g/%s" % me))
+    T("%s: mkdir in d770g" % me, lambda: os.mkdir("d770g/%sdir" % me) or
+      st("d770g/%sdir" % me))
+    T("%s: rename root's file in d770g" % me, lambda: os.rename(
+        "d770g/rootfile", "d770g/rootfile.%s" % me))
+    T("%s: create in sgid" % me, lambda: put("sgid/%s" % me, b"") or
+      st("sgid/%s" % me))
+    T("%s: mkdir in sgid" % me, lambda: os.mkdir("sgid/%sdir" % me) or
+      st("sgid/%sdir" % me))
+    T("%s: mknod fifo in sgid" % me, lambda: os.mkfifo(
+        "sgid/%sfifo" % me) or st("sgid/%sfifo" % me))
+    T("%s: symlink in sgid" % me, lambda: os.symlink(
+        "x", "sgid/%slink" % me) or st("sgid/%slink" % me))
+    T("%s: chgrp own sgid file to my group" % me, lambda: os.chown(
+        "sgid/%s" % me, -1, os.getgid()) or st("sgid/%s" % me))
+    T("%s: chgrp own file back to shared" % me, lambda: os.chown(
+        "sgid/%s" % me, -1, shared_gid) or st("sgid/%s" % me))
+    T("%s: chgrp own file to root's group" % me, lambda: os.chown(
+        "sgid/%s" % me, -1, 0))
+    T("%s: chown own file to the other user" % me, lambda: os.chown(
+        "sgid/%s" % me, other_uid, -1))
+    T("%s: chmod own file 02755" % me, lambda: os.chmod(
+        "sgid/%s" % me, 0o2755) or st("sgid/%s" % me))
+    T("%s: chmod own file 04755" % me, lambda: os.chmod(
+        "sgid/%s" % me, 0o4755) or st("sgid/%s" % me))
+    T("%s: create in sticky" % me, lambda: put(
+        "sticky/%s" % me, b"mine\n", mode=0o644) or st("sticky/%s" % me))
+    T("%s: create 0666 in sticky" % me, lambda: fd_call(
+        "sticky/%s666" % me, os.O_CREAT | os.O_WRONLY,
+        lambda fd: os.fchmod(fd, 0o666)) or st("sticky/%s666" % me))
+    T("%s: chmod 0640 own, group mine" % me, lambda: put(
+        "d770g/%s-private" % me, b"private\n") or
+      os.chmod("d770g/%s-private" % me, 0o640) or
+      st("d770g/%s-private" % me))
+    T("%s: chmod 0640 own, group shared" % me, lambda: put(
+        "d770g/%s-group" % me, b"group\n") or
+      os.chown("d770g/%s-group" % me, -1, shared_gid) or
+      os.chmod("d770g/%s-group" % me, 0o640) or st("d770g/%s-group" % me))
+    T("%s: unlink root's file in sticky" % me, lambda: os.unlink(
+        "sticky/rootfile"))
+    T("%s: write root's 0666 in sticky" % me, lambda: put(
+        "sticky/r666", me.encode(), os.O_WRONLY | os.O_APPEND) or
+      full("sticky/r666"))
+    T("%s: own dir 0700" % me, lambda: os.mkdir(
+        "d770g/%s-700" % me, 0o700) or put(
+        "d770g/%s-700/f" % me, b"") or st("d770g/%s-700" % me))
+
+
+def sec_user_b(a_uid, shared_gid):
+    """B against what A left behind."""
+    T("b: unlink a's file in sticky", lambda: os.unlink("sticky/a"))
+    T("b: rename a's file in sticky", lambda: os.rename("sticky/a",
+                                                         "sticky/a.b"))
+    T("b: rename over a's file in sticky", lambda: os.rename(
+        "sticky/b", "sticky/a"))
+    T("b: write a's 0666 in sticky", lambda: put(
+        "sticky/a666", b"b\n", os.O_WRONLY) or full("sticky/a666"))
+    T("b: O_CREAT open a's 0666 in sticky", lambda: put(
+        "sticky/a666", b"B\n", os.O_WRONLY | os.O_CREAT) or
+      full("sticky/a666"))
+    T("b: unlink own file in sticky", lambda: os.unlink("sticky/b"))
+    T("b: read a's private file", lambda: readall("d770g/a-private"))
+    T("b: read a's group file", lambda: readall("d770g/a-group"))
+    T("b: write a's group file", lambda: put("d770g/a-group", b"x",
+                                             os.O_WRONLY))
+    T("b: unlink a's file in d770g (dir writable)", lambda: os.unlink(
+        "d770g/a"))
+    T("b: list a's 0700 dir", lambda: os.listdir("d770g/a-700"))
+    T("b: rmdir a's 0700 dir", lambda: os.rmdir("d770g/a-700"))
+    T("b: chmod a's file", lambda: os.chmod("sgid/a", 0o777))
+    T("b: chown a's file to b", lambda: os.chown("sgid/a", os.getuid(), -1))
+    T("b: utime NOW a's 0666 file", lambda: os.utime("sticky/a666"))
+    T("b: utime exact a's 0666 file", lambda: os.utime(
+        "sticky/a666", ns=(1, 1)))
+    T("b: setxattr on a's 0666 file", lambda: os.setxattr(
+        "sticky/a666", "user.b", b"b") or os.getxattr("sticky/a666",
+                                                      "user.b"))
+    T("b: read a's 0644 sgid file", lambda: readall("sgid/a"))
+    T("b: write into a's dir in sgid", lambda: put("sgid/adir/b", b""))
+
+
+def sec_user_a2():
+    """A again: its own files still work, B's are refused."""
+    T("a: unlink own file in sticky", lambda: os.unlink("sticky/a"))
+    T("a: unlink b's 0666 in sticky", lambda: os.unlink("sticky/b666"))
+    T("a: unlink own 0666 in sticky", lambda: os.unlink("sticky/a666"))
+    T("a: rmdir own 0700 dir", lambda: os.unlink("d770g/a-700/f") or
+      os.rmdir("d770g/a-700"))
+
+
+def sec_run(top, phase, other_uid, shared_gid):
+    os.umask(0o022)
+    os.chdir(top)
+    if phase == "a1":
+        sec_user_common("a", other_uid, shared_gid)
+    elif phase == "b1":
+        sec_user_common("b", other_uid, shared_gid)
+        sec_user_b(other_uid, shared_gid)
+    elif phase == "a2":
+        sec_user_a2()
+    elif phase == "dump":
+        dump(".")
+    print("# operations %d" % count)
+
+
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "setup":
-        setup(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "run":
-        run(sys.argv[2])
+    a = sys.argv
+    if len(a) == 5 and a[1] == "setup":
+        setup(a[2], int(a[3]), int(a[4]))
+    elif len(a) == 3 and a[1] == "run":
+        run(a[2])
+    elif len(a) == 4 and a[1] == "sec-setup":
+        sec_setup(a[2], int(a[3]))
+    elif len(a) == 6 and a[1] == "sec-run":
+        sec_run(a[2], a[3], int(a[4]), int(a[5]))
     else:
-        sys.stderr.write("usage: fpdiff.py setup DIR UID GID | "
-                         "run DIR\n")
+        sys.stderr.write("usage: fpdiff.py setup DIR UID GID | run DIR |\n"
+                         "       sec-setup DIR SHARED_GID |\n"
+                         "       sec-run DIR a1|b1|a2|dump OTHER_UID "
+                         "SHARED_GID\n")
         sys.exit(2)
 
 

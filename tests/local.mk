@@ -54,6 +54,8 @@ EXTRA_DIST += %reldir%/t2501-exercise.sh
 # fpdiff.py: the operations of the differential test, one line each
 TESTS += %reldir%/t2502-differential.sh
 EXTRA_DIST += %reldir%/t2502-differential.sh %reldir%/fpdiff.py
+TESTS += %reldir%/t2503-security.sh
+EXTRA_DIST += %reldir%/t2503-security.sh
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
