@@ -49,8 +49,8 @@ enum fp_op {
 #define FP_COUNTERS(X)							\
 	X(errors)		/* errors but ENOENT, ENODATA */	\
 	X(read_bytes)		/* all bytes read, both paths */	\
-	X(read_splice_bytes)	/* of those, sent by splice */		\
-	X(write_bytes)		/* all bytes written */			\
+	X(read_splice_bytes)	/* of those, sent by splice */	\
+	X(write_bytes)		/* all bytes written */		\
 	X(write_splice_bytes)	/* of those, received by splice */	\
 	X(copy_file_range_bytes)
 
@@ -90,6 +90,8 @@ struct fp_config {
 	bool allow_other;
 	bool default_permissions;
 	bool creds;		/* act with each caller's credentials */
+	uint64_t splice_read_max; /* largest read a pipe can carry */
+	bool splice_write;	/* a pipe holds a whole write request */
 };
 
 struct fp_fs {
@@ -107,7 +109,7 @@ struct fp_fs {
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
 	uid_t uid;			/* the daemon's, for /.stats */
 	gid_t gid;
-	int ngroups;			/* the daemon's own groups, to restore */
+	int ngroups;			/* the daemon's groups, restored */
 	gid_t *groups;
 	struct fuse_session *se;
 };

@@ -8,3 +8,6 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/stats.c
 %canon_reldir%_fnpassfs_CFLAGS = $(AM_CFLAGS) $(FUSE3_CFLAGS)
 %canon_reldir%_fnpassfs_LDADD = lib/libfncore.la $(FUSE3_LIBS) -lm
+
+# the end-to-end benchmark: native directory vs fnpassfs (not run by make)
+EXTRA_DIST += bench/fs-bench.sh

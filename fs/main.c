@@ -61,6 +61,10 @@ struct fp_args {
 
 #define FP_OPT(t, p, v) { t, offsetof(struct fp_args, p), v }
 
+/* A pipe for a whole 1 MiB request and its headers; the slack of a reply */
+#define FP_PIPE_WANT	(2u << 20)
+#define FP_PIPE_SLACK	(16u << 10)
+
 enum {
 	FP_KEY_ALLOW_OTHER,
 	FP_KEY_DEBUG,
@@ -129,7 +133,8 @@ static void fp_usage(FILE *f)
 "  readdirplus=MODE        yes|no|auto (auto)\n"
 "  threads=N               most idle threads (10; 1..1024)\n"
 "  max_write=SIZE          largest write request (1M; 4K..1M)\n"
-"  max_read=SIZE           largest read request (1M; 4K..1M)\n"
+"  max_read=SIZE           largest read request (1M, or what a pipe holds;\n"
+"                          4K..1M)\n"
 "  entry_timeout=SECONDS   name cache time (by cache=: 0, 1, 86400)\n"
 "  attr_timeout=SECONDS    attribute cache time (by cache=: 0, 1, 86400)\n"
 "  stats_file=NAME         name of the statistics file (.stats)\n"
@@ -213,12 +218,42 @@ static int fp_seconds_opt(const char *name, const char *value, double *out)
 	return 0;
 }
 
+/*
+ * The largest pipe this process can make: root with CAP_SYS_RESOURCE
+ * grows one past fs.pipe-max-size, others up to it.  0 if none can be made.
+ */
+static uint64_t fp_pipe_max(void)
+{
+	int p[2];
+	int n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 0;
+	n = fcntl(p[0], F_SETPIPE_SZ, FP_PIPE_WANT);
+	if (n < 0) {
+		FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+		int max = 0;
+
+		if (f != NULL) {
+			if (fscanf(f, "%d", &max) != 1)
+				max = 0;
+			fclose(f);
+		}
+		n = max > 0 ? fcntl(p[0], F_SETPIPE_SZ, max) : -1;
+		if (n < 0)
+			n = fcntl(p[0], F_GETPIPE_SZ);
+	}
+	close(p[0]);
+	close(p[1]);
+	return n > 0 ? (uint64_t)n : 0;
+}
+
 /* Check and convert every option; 0 or -1 after one message */
 static int fp_config(struct fp_args *a, struct fp_config *cfg)
 {
-	uint64_t n;
+	uint64_t n, pipe_max;
 
-	cfg->chunk_size = FN_CHUNK_DEFAULT;
+	cfg->chunk_size = fn_get_chunk_size();	/* FNACCEL_CHUNK_SIZE */
 	cfg->splice_threshold = 64 << 10;
 	cfg->splice = !a->nosplice;
 	cfg->cache = FP_CACHE_AUTO;
@@ -227,13 +262,29 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	cfg->threads = 10;
 	cfg->max_write = 1 << 20;
 	cfg->max_read = 1 << 20;
+	/*
+	 * libfuse splices a read reply through a pipe that must hold the
+	 * data, its header and three pages more, and receives a write by
+	 * splice only into a pipe as large as its whole buffer (1 MiB and a
+	 * page).  Without CAP_SYS_RESOURCE, fs.pipe-max-size (1 MiB by
+	 * default) caps pipes: then read requests stay 16 KiB under it,
+	 * since a read that does not fit is copied through memory.
+	 */
+	pipe_max = fp_pipe_max();
+	cfg->splice_read_max = pipe_max > FP_PIPE_SLACK ?
+			       (pipe_max - FP_PIPE_SLACK) & ~UINT64_C(4095) : 0;
+	cfg->splice_write = cfg->splice && pipe_max >= FP_PIPE_WANT;
+	if (cfg->splice && cfg->splice_read_max >= 4096 &&
+	    cfg->splice_read_max < cfg->max_read)
+		cfg->max_read = cfg->splice_read_max;
 	cfg->stats_file = a->nostats ? NULL : ".stats";
 	cfg->log_level = fn_log_level;
 
 	if (fp_size_opt("chunk_size", a->chunk_size, FN_CHUNK_MIN,
 			FN_CHUNK_MAX, "64K..1G", &cfg->chunk_size) < 0 ||
 	    fp_size_opt("splice_threshold", a->splice_threshold, 0,
-			UINT64_C(1) << 30, "0..1G", &cfg->splice_threshold) < 0 ||
+			UINT64_C(1) << 30, "0..1G",
+			&cfg->splice_threshold) < 0 ||
 	    fp_size_opt("max_write", a->max_write, 4096, 1 << 20, "4K..1M",
 			&cfg->max_write) < 0 ||
 	    fp_size_opt("max_read", a->max_read, 4096, 1 << 20, "4K..1M",
@@ -298,8 +349,8 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 		int lvl = fn_log_parse_level(a->log_level);
 
 		if (lvl < 0)
-			return fp_bad("log_level", a->log_level,
-				      "not off, error, warn, info, debug or 0..4");
+			return fp_bad("log_level", a->log_level, "not off, "
+				      "error, warn, info, debug or 0..4");
 		cfg->log_level = lvl;
 		fn_log_level = lvl;
 	}
@@ -358,6 +409,41 @@ static int fp_add_opt(struct fuse_args *args, const char *name,
 		ret = fuse_opt_add_arg(args, opt);
 	free(opt);
 	return ret;
+}
+
+/*
+ * The kernel caps a FUSE mount's readahead at its bdi's default (128 KiB),
+ * whatever max_readahead says: set read_ahead_kb of the new mount's bdi
+ * (named by its device number, read from mountinfo so that nothing asks
+ * the file system before it answers INIT) to max_read.  Root only; a
+ * failure just leaves the kernel's default.
+ */
+static void fp_tune_readahead(const char *mnt, uint64_t bytes)
+{
+	char line[4096], dev[64] = "", path[128];
+	char mp[PATH_MAX];
+	unsigned int maj, min;
+	FILE *f;
+	int fd;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return;
+	/* "id parent maj:min root mountpoint ...": the last match is ours */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min,
+			   mp) == 3 && strcmp(mp, mnt) == 0)
+			snprintf(dev, sizeof(dev), "%u:%u", maj, min);
+	}
+	fclose(f);
+	if (dev[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", dev);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dprintf(fd, "%" PRIu64 "\n", bytes >> 10);
+	close(fd);
 }
 
 /* A loop result that means a normal end: signal, unmount, or none */
@@ -474,6 +560,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "fnpassfs: %s: mount failed\n", mnt);
 		goto out_signals;
 	}
+	fp_tune_readahead(mnt, fs->cfg.max_read);
 	/* in the background only now: the mount is there when we return */
 	fuse_daemonize(a.foreground);
 
@@ -492,7 +579,8 @@ int main(int argc, char *argv[])
 	}
 	status = fp_clean_exit(ret) ? 0 : 1;
 	if (status)
-		fprintf(stderr, "fnpassfs: %s\n", strerror(ret < 0 ? -ret : ret));
+		fprintf(stderr, "fnpassfs: %s\n",
+			strerror(ret < 0 ? -ret : ret));
 	fuse_session_unmount(fs->se);
 out_signals:
 	fuse_remove_signal_handlers(fs->se);

@@ -134,8 +134,12 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 	struct fp_config *cfg = &fp_fs.cfg;
 
 	if (cfg->splice) {
-		conn->want |= conn->capable &
-			      (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ);
+		conn->want |= conn->capable & FUSE_CAP_SPLICE_WRITE;
+		/* a receive into a pipe too small would fail every time */
+		if (cfg->splice_write)
+			conn->want |= conn->capable & FUSE_CAP_SPLICE_READ;
+		else
+			conn->want &= ~FUSE_CAP_SPLICE_READ;
 	} else {
 		conn->want &= ~(FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_READ |
 				FUSE_CAP_SPLICE_MOVE);
@@ -171,8 +175,12 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	conn->max_write = cfg->max_write;
 	conn->max_read = cfg->max_read;
-	if (conn->max_readahead > cfg->max_read)
-		conn->max_readahead = cfg->max_read;
+	/*
+	 * The kernel offered the bdi's readahead as it was at mount time;
+	 * main.c has raised the bdi's since, and the kernel keeps the
+	 * smaller of the two: ask for max_read.
+	 */
+	conn->max_readahead = cfg->max_read;
 	FN_LOG_INFO("init: capable %#x want %#x max_write %u", conn->capable,
 		    conn->want, conn->max_write);
 }
@@ -478,7 +486,12 @@ static void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 /* The flags for the backing open: writeback caching reads and appends */
 static int fp_open_flags(int flags)
 {
-	flags &= ~O_NOFOLLOW;
+	/*
+	 * O_DIRECT stays on the mount's side: the buffers libfuse hands us
+	 * (a request's data behind its header) are not aligned as the
+	 * backing file system's direct I/O requires.
+	 */
+	flags &= ~(O_NOFOLLOW | O_DIRECT);
 	if (fp_fs.cfg.writeback) {
 		/* the kernel reads pages of files open for writing only */
 		if ((flags & O_ACCMODE) == O_WRONLY)
@@ -491,10 +504,9 @@ static int fp_open_flags(int flags)
 
 static void fp_open_reply_flags(struct fuse_file_info *fi)
 {
-	if (fp_fs.cfg.cache == FP_CACHE_ALWAYS)
+	/* auto: auto_inval_data drops pages when size or mtime change */
+	if (fp_fs.cfg.cache != FP_CACHE_NEVER)
 		fi->keep_cache = 1;
-	else if (fp_fs.cfg.cache == FP_CACHE_AUTO)
-		fi->keep_cache = 1;	/* auto_inval_data drops stale pages */
 	fi->noflush = 0;
 	atomic_fetch_add(&fp_fs.open_files, 1);
 }
@@ -585,8 +597,9 @@ static size_t fp_read_len(int fd, size_t size, off_t off)
 		return size;
 	if (off >= st.st_size)
 		return 0;
-	return (uint64_t)(st.st_size - off) < size ? (size_t)(st.st_size - off) :
-						     size;
+	if ((uint64_t)(st.st_size - off) < size)
+		return (size_t)(st.st_size - off);
+	return size;
 }
 
 static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -602,7 +615,9 @@ static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fp_stats_read(req, size, off, fi);
 		return;
 	}
-	if (fp_fs.cfg.splice && size >= fp_fs.cfg.splice_threshold) {
+	/* a reply that does not fit the pipe would be copied by libfuse */
+	if (fp_fs.cfg.splice && size >= fp_fs.cfg.splice_threshold &&
+	    size <= fp_fs.cfg.splice_read_max) {
 		size_t len = fp_read_len(fi->fh, size, off);
 
 		/* libfuse splices the backing file's pages to /dev/fuse */

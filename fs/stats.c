@@ -110,8 +110,9 @@ static size_t fp_stats_text(char *buf, size_t len)
 					     memory_order_relaxed));
 	FP_COUNTERS(FP_COUNTER_LINE)
 #undef FP_COUNTER_LINE
+	/* the table's inodes and the root */
 	fn_stats_append(buf, len, &pos, "fs_inodes",
-			atomic_load(&fs->ninodes) + 1);	/* and the root */
+			atomic_load(&fs->ninodes) + 1);
 	fn_stats_append(buf, len, &pos, "fs_open_files",
 			(uint64_t)atomic_load(&fs->open_files));
 	fn_stats_append(buf, len, &pos, "opt_chunk_size", cfg->chunk_size);

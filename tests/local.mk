@@ -41,6 +41,20 @@ noinst_PROGRAMS += %reldir%/fncp
 
 # ---- fnpassfs tests: t2xxx, /.stats: t3xxx --------------------------------
 # (add TESTS and check_PROGRAMS for fs/ here)
+FP_TESTS = \
+	%reldir%/t2001-fs-lifecycle.sh \
+	%reldir%/t2002-fs-over-itself.sh \
+	%reldir%/t2003-fs-basic-ops.sh \
+	%reldir%/t2004-fs-fstab.sh \
+	%reldir%/t2005-fs-splice.sh \
+	%reldir%/t2006-fs-options.sh \
+	%reldir%/t3001-stats.sh
+TESTS += $(FP_TESTS)
+EXTRA_DIST += $(FP_TESTS)
+# t2003's helper: renameat2, O_TMPFILE, fallocate, SEEK_DATA, mmap, locks
+check_PROGRAMS += %reldir%/fp-ops
+%canon_reldir%_fp_ops_SOURCES = %reldir%/fp-ops.c
+%canon_reldir%_fp_ops_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
