@@ -63,6 +63,8 @@ libc.getxattr.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p,
 libc.getxattr.restype = ctypes.c_ssize_t
 libc.listxattr.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
 libc.listxattr.restype = ctypes.c_ssize_t
+libc.readlink.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
+libc.readlink.restype = ctypes.c_ssize_t
 libc.linkat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
                         ctypes.c_char_p, ctypes.c_int]
 AT_SYMLINK_FOLLOW = 0x400
@@ -101,6 +103,12 @@ def getxattr_size(path, name, size):
     n = check(libc.getxattr(path.encode(), name.encode(),
                             buf if size else None, size))
     return n if not size else buf.raw[:n]
+
+
+def readlink_size(path, size):
+    buf = ctypes.create_string_buffer(size)
+    n = check(libc.readlink(path.encode(), buf, size))
+    return buf.raw[:n]
 
 
 def listxattr_size(path, size):
@@ -849,6 +857,85 @@ def copy_range_ops():
             [2:]))) + " " + content("cd"))
 
 
+def fd_ops():
+    """Operations on descriptors: futimens, fchmod, fchown, fsetxattr,
+    O_DIRECT, fsync of a directory, and on an open unlinked file."""
+    import mmap
+    put("fo", b"fd ops\n")
+    T("futimens exact on O_RDONLY fd", lambda: fd_call(
+        "fo", os.O_RDONLY, lambda fd: os.utime(
+            fd, ns=(3000000000123, 4000000000456))) or times("fo"))
+    T("fchmod 0600", lambda: fd_call(
+        "fo", os.O_RDONLY, lambda fd: os.fchmod(fd, 0o600)) or st("fo"))
+    T("fchown -1, my gid", lambda: fd_call(
+        "fo", os.O_RDONLY, lambda fd: os.fchown(fd, -1, os.getgid())) or
+      st("fo"))
+    T("fsetxattr, fgetxattr", lambda: fd_call(
+        "fo", os.O_RDONLY, lambda fd: os.setxattr(fd, "user.fd", b"f") or
+        os.getxattr(fd, "user.fd")))
+    T("fgetxattr on an O_PATH fd", lambda: fd_call(
+        "fo", os.O_PATH, lambda fd: os.getxattr(fd, "user.fd")))
+    T("fstat on an O_PATH fd", lambda: fd_call(
+        "fo", os.O_PATH, lambda fd: fmt_st(os.fstat(fd))))
+    T("read on an O_PATH fd", lambda: fd_call(
+        "fo", os.O_PATH, lambda fd: os.read(fd, 1)))
+
+    def unlinked(fd):
+        os.unlink("fu")
+        r = []
+        for name, fn in (
+                ("fchmod", lambda: os.fchmod(fd, 0o640)),
+                ("fchown", lambda: os.fchown(fd, os.getuid(), -1)),
+                ("fsetxattr", lambda: os.setxattr(fd, "user.u", b"u")),
+                ("ftruncate", lambda: os.ftruncate(fd, 3)),
+                ("link", lambda: link_fd(fd, "fu-back")),
+                ("futimens", lambda: os.utime(fd, ns=(10**9, 2 * 10**9)))):
+            try:
+                fn()
+                r.append(name + "=ok")
+            except OSError as e:
+                r.append(name + "=" + ename(e.errno))
+        s = os.fstat(fd)
+        return " ".join(r) + " %s mtime=%d" % (fmt_st(s), s.st_mtime_ns)
+    put("fu", b"unlinked\n")
+    T("fd operations on an unlinked file", lambda: fd_call(
+        "fu", os.O_RDWR, unlinked))
+
+    def direct(fd):
+        buf = mmap.mmap(-1, 8192)
+        buf.write(b"D" * 8192)
+        n = os.pwrite(fd, buf, 4096)
+        rbuf = mmap.mmap(-1, 4096)
+        m = os.preadv(fd, [rbuf], 8192)
+        return "wrote %d read %d %s" % (n, m, digest(rbuf[:]))
+    T("O_DIRECT aligned write and read", lambda: fd_call(
+        "odirect", os.O_RDWR | os.O_CREAT | os.O_DIRECT, direct) +
+      " " + full("odirect"))
+    T("fsync and fdatasync of a directory", lambda: fd_call(
+        "d", os.O_RDONLY, lambda fd: os.fsync(fd) or os.fdatasync(fd)))
+    T("syncfs", lambda: fd_call("fo", os.O_RDONLY, lambda fd: os.sync()))
+    T("readlink with a 3-byte buffer", lambda: readlink_size("slong", 3))
+    T("O_CREAT|O_EXCL on a dangling symlink", lambda: os.symlink(
+        "nowhere2", "sdang2") or fd_call(
+        "sdang2", os.O_CREAT | os.O_EXCL | os.O_WRONLY, lambda fd: None))
+    T("O_NOATIME on own file", lambda: fd_call(
+        "fo", os.O_RDONLY | os.O_NOATIME, lambda fd: None))
+    T("O_NOATIME on fix/r644", lambda: fd_call(
+        "fix/r644", os.O_RDONLY | os.O_NOATIME, lambda fd: None))
+    T("create with mode 0, write", lambda: fd_call(
+        "mode0", os.O_CREAT | os.O_WRONLY | os.O_EXCL,
+        lambda fd: os.write(fd, b"zero mode\n"), 0) and st("mode0"))
+    T("create with mode 0, O_RDWR read back", lambda: fd_call(
+        "mode0b", os.O_CREAT | os.O_RDWR | os.O_EXCL,
+        lambda fd: (os.write(fd, b"zero"), os.pread(fd, 10, 0))[1], 0))
+    T("link across dirs, unlink the first", lambda: os.link(
+        "fo", "d/fo-link") or os.unlink("fo") or full("d/fo-link"))
+    T("many xattrs, listxattr", lambda: [
+        os.setxattr("d/f1", "user.k%02d" % i, b"v" * i) for i in range(40)]
+      and "%d names, %d bytes" % (len(os.listxattr("d/f1")),
+                                   listxattr_size("d/f1", 0)))
+
+
 def lock_ops():
     put("lk", b"locks\n")
 
@@ -1013,6 +1100,7 @@ def run(top):
     lseek_ops()
     tmpfile_ops()
     copy_range_ops()
+    fd_ops()
     lock_ops()
     permission_ops()
     sys.stdout.flush()
