@@ -87,4 +87,25 @@ mnt_test mount2 $time_seed
 mnt_test writeback $time_seed writeback
 mnt_test nosplice $fixed_seed nosplice
 
+# Four exercisers at once through one mount, each on its own files:
+# the daemon's threads and inode table under concurrent load
+par_ops=$((ops / 4))
+test_expect_setup 'mount fnpassfs for the parallel run' '
+	mkdir back.par mnt.par && fn_mount back.par mnt.par
+'
+test_expect_success "4 exercisers in parallel, $par_ops ops each, seeds 1-4" '
+	pids= &&
+	for i in 1 2 3 4; do
+		mkdir mnt.par/p$i &&
+		"$fpx" --seed $i --ops $par_ops --size 512K \
+			--backing back.par/p$i mnt.par/p$i >fpx.par$i.log 2>&1 &
+		pids="$pids $!"
+	done &&
+	rc=0 &&
+	for p in $pids; do wait $p || rc=1; done &&
+	if [ $rc != 0 ]; then cat fpx.par?.log; fi &&
+	[ $rc = 0 ]
+'
+test_expect_success 'unmount the parallel run' 'fn_umount mnt.par'
+
 test_done
