@@ -95,6 +95,13 @@ mount_and_compare()
 mount_and_compare root allow_other nat1.out
 mount_and_compare root allow_other,writeback nat1.out
 
+test_expect_setup 'root: mount fnpassfs over its own source' '
+	setup self && fn_mount "$PWD/self" "$PWD/self" allow_other
+'
+test_expect_success 'root: same results through the mount over itself' '
+	run_ops "$PWD/self" self.out && compare nat1.out self.out
+'
+
 test_expect_setup "create the unprivileged user $user" '
 	fn_at_exit "userdel $user; groupdel $user" &&
 	useradd -M -U -s /bin/sh "$user" &&
