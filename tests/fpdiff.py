@@ -1104,6 +1104,7 @@ def run(top):
     lock_ops()
     permission_ops()
     sys.stdout.flush()
+    os.sync()
     dump(".")
     print("# operations %d" % count)
 
@@ -1278,6 +1279,10 @@ def sec_user_a2():
 def sec_run(top, phase, other_uid, shared_gid):
     os.umask(0o022)
     os.chdir(top)
+    # what the last phase left in the page and inode caches is written
+    # back now (with a writeback cache: data, mtime and ctime), so its
+    # effects are seen the same way whatever the timing
+    os.sync()
     if phase == "a1":
         sec_user_common("a", other_uid, shared_gid)
     elif phase == "b1":
