@@ -6,7 +6,7 @@
 # fnpassfs mount of an identical tree, as root and as an unprivileged
 # user; the outputs must be identical.
 #
-#	fpdiff.py setup DIR UID GID	as root: the fixture in the empty DIR
+#	fpdiff.py setup DIR UID GID	as root: the fixture in empty DIR
 #					(DIR owned by UID:GID, a root-owned
 #					subtree fix/ with modes to be refused)
 #	fpdiff.py run DIR		the operations, in DIR (umask 022)

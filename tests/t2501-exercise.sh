@@ -24,7 +24,8 @@ ops=${FN_EXERCISE_OPS:-100000}
 size=1M
 fixed_seed=2501
 time_seed=$(date +%s)
-echo "# fixed seed $fixed_seed, time-based seed $time_seed, $ops ops, size $size"
+echo "# fixed seed $fixed_seed, time-based seed $time_seed, $ops ops," \
+	"size $size"
 
 # fpx_run NAME SEED DIR [BACKING]: run the exerciser, keep its log in
 # fpx.NAME.log, show it only when it fails

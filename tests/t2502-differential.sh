@@ -65,7 +65,7 @@ compare_tmpfile()
 	diff -u "$1.tmpfile" "$2.tmpfile"
 }
 
-test_expect_success 'root: the script is deterministic on the native directory' '
+test_expect_success 'root: the script is deterministic natively' '
 	setup nat1 && run_ops "$PWD/nat1" nat1.out &&
 	setup nat2 && run_ops "$PWD/nat2" nat2.out &&
 	compare nat1.out nat2.out
@@ -108,7 +108,7 @@ test_expect_setup "create the unprivileged user $user" '
 	setup unat1 "$user" && setup unat2 "$user"
 '
 
-test_expect_success 'user: the script is deterministic on the native directory' '
+test_expect_success 'user: the script is deterministic natively' '
 	run_ops "$PWD/unat1" unat1.out "$user" &&
 	run_ops "$PWD/unat2" unat2.out "$user" &&
 	compare unat1.out unat2.out

@@ -49,7 +49,8 @@ all_phases()
 }
 
 test_expect_setup 'create users A and B with a shared group' '
-	fn_at_exit "userdel $ua; userdel $ub; groupdel $ua; groupdel $ub; groupdel $grp" &&
+	fn_at_exit "groupdel $ua; groupdel $ub; groupdel $grp" &&
+	fn_at_exit "userdel $ua; userdel $ub" &&
 	groupadd "$grp" &&
 	useradd -M -U -G "$grp" -s /bin/sh "$ua" &&
 	useradd -M -U -G "$grp" -s /bin/sh "$ub" &&
