@@ -3,10 +3,11 @@
  * fpexercise: a seeded random data-integrity exerciser for a directory.
  *
  *	fpexercise [--seed N] [--ops N] [--size MAX] [--files N]
- *		   [--verify-every N] [--backing BDIR] DIR
+ *		   [--verify-every N] [--backing BDIR] [--base OFFSET] DIR
  *
  * Creates a few files in DIR and runs random operations on them: pwrite,
- * pread, ftruncate and truncate (grow and shrink), fallocate in every mode
+ * pread (also through a second descriptor), appends through an O_APPEND
+ * descriptor, ftruncate and truncate (grow and shrink), fallocate in every mode
  * (default, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE), copy_file_range
  * between two files and within one file at ranges that do not overlap,
  * reads through a shared mapping and writes through a MAP_SHARED mapping
@@ -17,7 +18,9 @@
  * descriptor and through a fresh open of its path.  With --backing (DIR
  * is a passthrough mount of BDIR), each whole-file check first fsyncs the
  * file and then also compares BDIR's copy, so data that only the mount's
- * page cache holds is caught.
+ * page cache holds is caught.  With --base, every file offset is OFFSET
+ * more (a multiple of 64 KiB, e.g. 5G): the files are sparse below it, so
+ * offsets beyond 4 GiB are exercised with a model of --size bytes.
  *
  * The seed is printed first ("# seed N") so that a failure can be
  * replayed with --seed.  All output lines start with '#' (the shell tests
@@ -56,7 +59,7 @@
 	X(pwrite) X(pread) X(ftruncate) X(truncate)			\
 	X(falloc) X(falloc_keep) X(falloc_punch) X(falloc_zero)		\
 	X(copy_range) X(copy_self) X(mmap_read) X(mmap_write)		\
-	X(fsync) X(fdatasync) X(fstat) X(reopen)
+	X(fsync) X(fdatasync) X(fstat) X(reopen) X(append) X(pread_fd2)
 
 #define X(name) FP_OP_##name,
 enum fp_op { FP_OPS(X) FP_OP_COUNT };
@@ -80,6 +83,7 @@ static const unsigned int fp_op_weights[FP_OP_COUNT] = {
 	[FP_OP_mmap_read] = 5,	 [FP_OP_mmap_write] = 3,
 	[FP_OP_fsync] = 1,	 [FP_OP_fdatasync] = 1,
 	[FP_OP_fstat] = 7,	 [FP_OP_reopen] = 3,
+	[FP_OP_append] = 3,	 [FP_OP_pread_fd2] = 3,
 };
 
 struct fp_file {
@@ -93,6 +97,7 @@ struct fp_file {
 static struct fp_file files[FP_MAX_FILES];
 static unsigned int nfiles = 3;
 static size_t max_size = 1 << 20;
+static uint64_t base;		/* added to every file offset (--base) */
 static uint64_t seed;
 static uint64_t rng_state;
 static uint64_t op_no;
@@ -237,7 +242,7 @@ static size_t read_full(int fd, unsigned char *buf, size_t len, size_t off)
 	ssize_t n;
 
 	while (done < len) {
-		n = pread(fd, buf + done, len - done, off + done);
+		n = pread(fd, buf + done, len - done, base + off + done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -257,7 +262,7 @@ static void write_full(int fd, const unsigned char *buf, size_t len,
 	ssize_t n;
 
 	while (done < len) {
-		n = pwrite(fd, buf + done, len - done, off + done);
+		n = pwrite(fd, buf + done, len - done, base + off + done);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -291,9 +296,9 @@ static void check_size(const struct fp_file *f, int fd, const char *how)
 
 	if (fstat(fd, &st) < 0)
 		fail_errno("fstat", errno);
-	if ((uint64_t)st.st_size != f->size)
-		fail("%s of %s: size %jd, want %zu", how, f->path,
-		     (intmax_t)st.st_size, f->size);
+	if ((uint64_t)st.st_size != base + f->size)
+		fail("%s of %s: size %jd, want %" PRIu64 " + %zu", how, f->path,
+		     (intmax_t)st.st_size, base, f->size);
 }
 
 static void open_file(struct fp_file *f, int flags)
@@ -364,7 +369,8 @@ static void do_pwrite(struct fp_file *f)
 	model_write(f, scratch, off, len);
 }
 
-static void do_pread(struct fp_file *f)
+/* A random read through fd (the file's own or a second descriptor) */
+static void do_pread(struct fp_file *f, int fd)
 {
 	/* Sometimes start at or beyond EOF to check short reads. */
 	size_t off = rnd_off(f->size + 4096 < max_size ? f->size + 4096 :
@@ -375,12 +381,45 @@ static void do_pread(struct fp_file *f)
 
 	if (want > len)
 		want = len;
-	describe("pread %s off=%zu len=%zu (size %zu)", f->path, off, len,
-		 f->size);
-	n = read_full(f->fd, scratch, len, off);
+	describe("pread%s %s off=%zu len=%zu (size %zu)",
+		 fd == f->fd ? "" : " (second fd)", f->path, off, len, f->size);
+	n = read_full(fd, scratch, len, off);
 	if (n != want)
 		fail("pread returned %zu bytes, want %zu", n, want);
 	check_bytes(f, scratch, off, n, "pread");
+}
+
+/* write(2) through a second descriptor opened with O_APPEND */
+static void do_append(struct fp_file *f)
+{
+	size_t len, done = 0;
+	ssize_t n;
+	int fd;
+
+	if (f->size == max_size) {
+		describe("append to %s: full, skipped", f->path);
+		counts[FP_OP_append]--;
+		return;
+	}
+	len = rnd_len(max_size - f->size);
+	describe("append %s len=%zu (size %zu)", f->path, len, f->size);
+	rnd_fill(scratch, len);
+	fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		fail_errno("open O_APPEND", errno);
+	while (done < len) {
+		n = write(fd, scratch + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fail_errno("write O_APPEND", errno);
+		}
+		done += n;
+	}
+	if (close(fd) < 0)
+		fail_errno("close O_APPEND", errno);
+	model_write(f, scratch, f->size, len);
+	check_size(f, f->fd, "fstat after append");
 }
 
 static void do_truncate(struct fp_file *f, bool by_path)
@@ -396,9 +435,9 @@ static void do_truncate(struct fp_file *f, bool by_path)
 	describe("%s %s %zu -> %zu", by_path ? "truncate" : "ftruncate",
 		 f->path, f->size, size);
 	if (by_path)
-		ret = truncate(f->path, size);
+		ret = truncate(f->path, base + size);
 	else
-		ret = ftruncate(f->fd, size);
+		ret = ftruncate(f->fd, base + size);
 	if (ret < 0)
 		fail_errno(by_path ? "truncate" : "ftruncate", errno);
 	model_resize(f, size);
@@ -421,7 +460,7 @@ static void do_fallocate(struct fp_file *f, enum fp_op op)
 
 	describe("fallocate(%s) %s off=%zu len=%zu (size %zu)",
 		 fp_op_names[op], f->path, off, len, f->size);
-	if (fallocate(f->fd, mode, off, len) < 0) {
+	if (fallocate(f->fd, mode, base + off, len) < 0) {
 		if (errno == EOPNOTSUPP) {
 			unsupported[op]++;
 			counts[op]--;
@@ -456,8 +495,8 @@ static void do_fallocate(struct fp_file *f, enum fp_op op)
 static size_t copy_full(struct fp_file *src, size_t soff, struct fp_file *dst,
 			size_t doff, size_t len)
 {
-	loff_t in = soff;
-	loff_t out = doff;
+	loff_t in = base + soff;
+	loff_t out = base + doff;
 	size_t done = 0;
 	ssize_t n;
 
@@ -473,7 +512,8 @@ static size_t copy_full(struct fp_file *src, size_t soff, struct fp_file *dst,
 			break;
 		done += n;
 	}
-	if ((size_t)in != soff + done || (size_t)out != doff + done)
+	if ((uint64_t)in != base + soff + done ||
+	    (uint64_t)out != base + doff + done)
 		fail("copy_file_range: offsets advanced to %jd and %jd after "
 		     "%zu bytes from %zu and %zu", (intmax_t)in,
 		     (intmax_t)out, done, soff, doff);
@@ -556,7 +596,7 @@ static void do_mmap(struct fp_file *f, bool write)
 		 write ? (sync ? "write+msync" : "write") : "read", f->path,
 		 off, len, f->size);
 	map = mmap(NULL, f->size, PROT_READ | (write ? PROT_WRITE : 0),
-		   MAP_SHARED, f->fd, 0);
+		   MAP_SHARED, f->fd, base);
 	if (map == MAP_FAILED)
 		fail_errno("mmap", errno);
 	if (write) {
@@ -576,6 +616,7 @@ static void do_op(enum fp_op op)
 {
 	struct fp_file *f = &files[rnd_below(nfiles)];
 	struct fp_file *g;
+	int fd;
 
 	counts[op]++;
 	switch (op) {
@@ -583,7 +624,18 @@ static void do_op(enum fp_op op)
 		do_pwrite(f);
 		break;
 	case FP_OP_pread:
-		do_pread(f);
+		do_pread(f, f->fd);
+		break;
+	case FP_OP_pread_fd2:
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail_errno("open O_RDONLY", errno);
+		do_pread(f, fd);
+		if (close(fd) < 0)
+			fail_errno("close", errno);
+		break;
+	case FP_OP_append:
+		do_append(f);
 		break;
 	case FP_OP_ftruncate:
 	case FP_OP_truncate:
@@ -652,7 +704,8 @@ static enum fp_op pick_op(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fpexercise [--seed N] [--ops N] [--size MAX] "
-		   "[--files N] [--verify-every N] [--backing BDIR] DIR\n");
+		   "[--files N] [--verify-every N] [--backing BDIR]\n"
+		   "                  [--base OFFSET] DIR\n");
 }
 
 static int parse_u64(const char *what, const char *s, uint64_t *v)
@@ -673,6 +726,7 @@ int main(int argc, char **argv)
 		{ "files", required_argument, NULL, 'f' },
 		{ "verify-every", required_argument, NULL, 'v' },
 		{ "backing", required_argument, NULL, 'b' },
+		{ "base", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -723,6 +777,15 @@ int main(int argc, char **argv)
 		case 'b':
 			backing = optarg;
 			break;
+		case 'B':
+			if (parse_u64("base", optarg, &base) < 0)
+				return 2;
+			if (base % 65536 || base > (1ULL << 50)) {
+				fprintf(stderr, "fpexercise: base=%s: not a "
+					"multiple of 64K up to 1P\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -739,7 +802,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("# seed %" PRIu64 "\n", seed);
 	printf("# ops %" PRIu64 " size %zu files %u verify-every %" PRIu64
-	       " dir %s\n", ops, max_size, nfiles, verify_every, argv[optind]);
+	       " base %" PRIu64 " dir %s\n", ops, max_size, nfiles,
+	       verify_every, base, argv[optind]);
 	rng_state = seed;
 
 	scratch = malloc(max_size);
@@ -762,6 +826,8 @@ int main(int argc, char **argv)
 		}
 		describe("create %s", f->path);
 		open_file(f, O_CREAT | O_TRUNC);
+		if (base && ftruncate(f->fd, base) < 0)
+			fail_errno("ftruncate to --base", errno);
 	}
 
 	for (op_no = 1; op_no <= ops; op_no++) {

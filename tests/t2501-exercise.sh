@@ -27,13 +27,13 @@ time_seed=$(date +%s)
 echo "# fixed seed $fixed_seed, time-based seed $time_seed, $ops ops," \
 	"size $size"
 
-# fpx_run NAME SEED DIR [BACKING]: run the exerciser, keep its log in
-# fpx.NAME.log, show it only when it fails
+# fpx_run NAME SEED DIR [BACKING [BASE]]: run the exerciser, keep its log
+# in fpx.NAME.log, show it only when it fails
 fpx_run()
 {
 	local t0=$(date +%s)
 	"$fpx" --seed "$2" --ops "$ops" --size "$size" ${4:+--backing "$4"} \
-		"$3" >"fpx.$1.log" 2>&1 ||
+		${5:+--base "$5"} "$3" >"fpx.$1.log" 2>&1 ||
 	{ cat "fpx.$1.log"; return 1; }
 	echo "# $(($(date +%s) - t0)) s" >>"fpx.$1.log"
 }
@@ -66,27 +66,29 @@ test_expect_success "native ext4, time seed $time_seed" '
 '
 fpx_summary native2
 
-# mnt_test NAME SEED [MOUNT OPTIONS]: a fresh backing directory, mounted
-# with fnpassfs (in this shell, so that the EXIT trap unmounts it),
-# exercised through the mount, then unmounted (the daemon must exit 0)
+# mnt_test NAME SEED BASE [MOUNT OPTIONS]: a fresh backing directory,
+# mounted with fnpassfs (in this shell, so that the EXIT trap unmounts it),
+# exercised through the mount at file offsets from BASE, then unmounted
+# (the daemon must exit 0)
 mnt_test()
 {
-	local name=$1 seed=$2 opts=${3:-}
+	local name=$1 seed=$2 base=$3 opts=${4:-}
 	test_expect_setup "mount fnpassfs${opts:+ -o $opts} for $name" "
 		mkdir back.$name mnt.$name &&
 		fn_mount back.$name mnt.$name $opts
 	"
-	test_expect_success "fnpassfs${opts:+ -o $opts}, seed $seed" "
-		fpx_run $name $seed mnt.$name back.$name
+	test_expect_success "fnpassfs${opts:+ -o $opts}, seed $seed, base $base" "
+		fpx_run $name $seed mnt.$name back.$name $base
 	"
 	fpx_summary $name
 	test_expect_success "unmount $name" "fn_umount mnt.$name"
 }
 
-mnt_test mount1 $fixed_seed
-mnt_test mount2 $time_seed
-mnt_test writeback $time_seed writeback
-mnt_test nosplice $fixed_seed nosplice
+# offsets from 0, and from 5 GiB (sparse files over 4 GiB)
+mnt_test mount1 $fixed_seed 0
+mnt_test mount2 $time_seed 5G
+mnt_test writeback $time_seed 0 writeback
+mnt_test nosplice $fixed_seed 5G nosplice
 
 # Four exercisers at once through one mount, each on its own files:
 # the daemon's threads and inode table under concurrent load
