@@ -75,15 +75,15 @@ static const char *const fp_op_names[] = { FP_OPS(X) };
  * or a write (they wait for the backing file system), so they are rarer.
  */
 static const unsigned int fp_op_weights[FP_OP_COUNT] = {
-	[FP_OP_pwrite] = 30,	 [FP_OP_pread] = 30,
+	[FP_OP_pwrite] = 60,	 [FP_OP_pread] = 60,
 	[FP_OP_ftruncate] = 1,	 [FP_OP_truncate] = 1,
-	[FP_OP_falloc] = 2,	 [FP_OP_falloc_keep] = 2,
-	[FP_OP_falloc_punch] = 2, [FP_OP_falloc_zero] = 2,
-	[FP_OP_copy_range] = 6,	 [FP_OP_copy_self] = 4,
-	[FP_OP_mmap_read] = 5,	 [FP_OP_mmap_write] = 3,
+	[FP_OP_falloc] = 3,	 [FP_OP_falloc_keep] = 3,
+	[FP_OP_falloc_punch] = 3, [FP_OP_falloc_zero] = 3,
+	[FP_OP_copy_range] = 12, [FP_OP_copy_self] = 8,
+	[FP_OP_mmap_read] = 10,	 [FP_OP_mmap_write] = 6,
 	[FP_OP_fsync] = 1,	 [FP_OP_fdatasync] = 1,
-	[FP_OP_fstat] = 7,	 [FP_OP_reopen] = 3,
-	[FP_OP_append] = 3,	 [FP_OP_pread_fd2] = 3,
+	[FP_OP_fstat] = 14,	 [FP_OP_reopen] = 6,
+	[FP_OP_append] = 6,	 [FP_OP_pread_fd2] = 6,
 };
 
 struct fp_file {
