@@ -131,7 +131,7 @@ static void fp_usage(FILE *f)
 "  cache=MODE              never|auto|always (auto)\n"
 "  writeback               kernel writeback cache\n"
 "  readdirplus=MODE        yes|no|auto (auto)\n"
-"  threads=N               most idle threads (10; 1..1024)\n"
+"  threads=N               most threads serving requests (10; 1..1024)\n"
 "  max_write=SIZE          largest write request (1M; 4K..1M)\n"
 "  max_read=SIZE           largest read request (1M, or what a pipe holds;\n"
 "                          4K..1M)\n"
@@ -572,6 +572,7 @@ int main(int argc, char *argv[])
 			ret = -ENOMEM;
 		} else {
 			fuse_loop_cfg_set_clone_fd(lc, 1);
+			fuse_loop_cfg_set_max_threads(lc, fs->cfg.threads);
 			fuse_loop_cfg_set_idle_threads(lc, fs->cfg.threads);
 			ret = fuse_session_loop_mt(fs->se, lc);
 			fuse_loop_cfg_destroy(lc);

@@ -178,8 +178,9 @@ fn_is_mounted()
 # subshell, a registry file still makes the EXIT trap undo it).
 fn_mount()
 {
-	local src=$1 mnt=$2 opts=${3:-} log pid i
+	local src=$1 mnt=$2 opts=${3:-} log pid i abs
 	log=$fn_trash/fnpassfs.$(basename "$mnt").log
+	abs=$(cd "$mnt" && pwd -P) || return 1
 	if [ -n "$opts" ]; then
 		"$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" -o "$opts" \
 			>>"$log" 2>&1 &
@@ -189,10 +190,10 @@ fn_mount()
 	pid=$!
 	FN_MOUNT_PID=$pid
 	# test bodies run in subshells: the registry outlives them
-	echo "$pid $(cd "$mnt" && pwd)" >>"$fn_trash/.fnpassfs-mounts"
+	echo "$pid $abs" >>"$fn_trash/.fnpassfs-mounts"
 	# at the top level (test_expect_setup), in order with other cleanups
 	[ "${BASH_SUBSHELL:-0}" = 0 ] &&
-		fn_at_exit "fn_unmount_pid '$mnt' $pid"
+		fn_at_exit "fn_unmount_pid '$abs' $pid"
 	for i in $(seq 100); do
 		fn_is_mounted "$mnt" && return 0
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -206,12 +207,23 @@ fn_mount()
 	return 1
 }
 
+# fn_is_fnpassfs DIR: the top mount on DIR is a fnpassfs (not, e.g., the
+# loop file system a test mounted fnpassfs over)
+fn_is_fnpassfs()
+{
+	local d
+	# a dead daemon leaves a mount that cannot be entered: take DIR as is
+	d=$(cd "$1" 2>/dev/null && pwd -P) || d=$1
+	awk -v d="$d" '$2 == d { t = $3 } END { exit t != "fuse.fnpassfs" }' \
+		/proc/self/mounts
+}
+
 # fn_unmount_pid MNT PID: unmount MNT if it is mounted, then make sure
 # PID (a daemon we started) is gone; waits for it, kills it if it stays
 fn_unmount_pid()
 {
 	local mnt=$1 pid=$2 i
-	if fn_is_mounted "$mnt"; then
+	if fn_is_fnpassfs "$mnt"; then
 		fusermount3 -u "$mnt" 2>/dev/null ||
 			fusermount3 -uz "$mnt" 2>/dev/null
 	fi
@@ -233,7 +245,8 @@ fn_mount_cleanup_all()
 {
 	local pid mnt
 	[ -f "$fn_trash/.fnpassfs-mounts" ] || return 0
-	while read -r pid mnt; do
+	# (fn_run_cleanups has IFS set to a newline)
+	while IFS=' ' read -r pid mnt; do
 		fn_unmount_pid "$mnt" "$pid"
 	done <"$fn_trash/.fnpassfs-mounts"
 	rm -f "$fn_trash/.fnpassfs-mounts"
@@ -260,7 +273,7 @@ fn_daemon_pid()
 # fn_register_mount PID MNT: have the EXIT trap undo a mount made another way
 fn_register_mount()
 {
-	echo "$1 $(cd "$2" && pwd)" >>"$fn_trash/.fnpassfs-mounts"
+	echo "$1 $(cd "$2" && pwd -P)" >>"$fn_trash/.fnpassfs-mounts"
 }
 
 # fn_umount MNT [PID]: fusermount3 -u MNT and wait (10 s at most) for the
