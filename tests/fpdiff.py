@@ -689,6 +689,61 @@ def xattr_ops():
       lambda: os.getxattr("x", "system.posix_acl_access"))
 
 
+def acl_xattr(entries):
+    """The system.posix_acl_* value of [(tag, perm, id)]."""
+    import struct
+    ids = {0x01: 0xffffffff, 0x04: 0xffffffff, 0x10: 0xffffffff,
+           0x20: 0xffffffff}
+    return struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", tag, perm, ids.get(tag, i))
+        for tag, perm, i in entries)
+
+
+def acl_ops():
+    """POSIX ACLs as xattrs: the mode they imply, default ACLs on create,
+    and file capabilities that writes and chown remove."""
+    import struct
+    put("acl", b"acl\n")
+    os.chmod("acl", 0o600)
+    access = acl_xattr([(0x01, 6, 0), (0x02, 4, 1234), (0x04, 0, 0),
+                        (0x10, 4, 0), (0x20, 0, 0)])
+    T("set an access ACL (user 1234 r)", lambda: os.setxattr(
+        "acl", "system.posix_acl_access", access) or st("acl") + " " +
+      digest(os.getxattr("acl", "system.posix_acl_access")))
+    T("chmod 0640 after the ACL", lambda: os.chmod("acl", 0o640) or
+      st("acl") + " " + digest(os.getxattr(
+          "acl", "system.posix_acl_access")))
+    T("remove the access ACL", lambda: os.removexattr(
+        "acl", "system.posix_acl_access") or st("acl"))
+    os.mkdir("dacl")
+    dflt = acl_xattr([(0x01, 7, 0), (0x02, 5, 1234), (0x04, 7, 0),
+                      (0x10, 7, 0), (0x20, 5, 0)])
+    T("set a default ACL on a dir", lambda: os.setxattr(
+        "dacl", "system.posix_acl_default", dflt) or st("dacl"))
+    T("create under a default ACL (umask ignored)", lambda: fd_call(
+        "dacl/f", os.O_CREAT | os.O_WRONLY, lambda fd: None, 0o666) or
+      st("dacl/f") + " " + digest(os.getxattr(
+          "dacl/f", "system.posix_acl_access")))
+    T("mkdir under a default ACL", lambda: os.mkdir("dacl/d", 0o777) or
+      st("dacl/d") + " " + digest(os.getxattr(
+          "dacl/d", "system.posix_acl_default")))
+    T("ACL of a wrong format", lambda: os.setxattr(
+        "acl", "system.posix_acl_access", b"\x02\x00\x00\x00\x01"))
+    # a VFS_CAP_REVISION_2 capability set: cap_net_raw+ep
+    cap = struct.pack("<IIIII", 0x02000001, 1 << 13, 0, 0, 0)
+    put("capf", b"cap\n")
+    T("set security.capability", lambda: os.setxattr(
+        "capf", "security.capability", cap) or
+      digest(os.getxattr("capf", "security.capability")))
+    T("write removes the capability", lambda: put(
+        "capf", b"w", os.O_WRONLY | os.O_APPEND) or ",".join(
+        sorted(os.listxattr("capf"))))
+    T("set it again, chown removes it", lambda: os.setxattr(
+        "capf", "security.capability", cap) or os.chown(
+        "capf", os.getuid(), os.getgid()) or ",".join(
+        sorted(os.listxattr("capf"))))
+
+
 def fallocate_ops():
     def alloc_state(path):
         s = os.stat(path)
@@ -1096,6 +1151,7 @@ def run(top):
     special_ops()
     statfs_ops()
     xattr_ops()
+    acl_ops()
     fallocate_ops()
     lseek_ops()
     tmpfile_ops()
