@@ -4,13 +4,15 @@
 # t2502: the differential test.  tests/fpdiff.py is one script of file
 # operations (open flags, read, write, truncate, chmod, chown, nanosecond
 # utimensat, mkdir, rmdir, unlink, rename with its flags, link, symlink,
-# mknod, statfs, xattrs, fallocate modes, SEEK_DATA/SEEK_HOLE, O_TMPFILE,
-# copy_file_range, locks, permission checks and their errno names), each
-# printing one normalized line.  It runs on a backing directory directly
-# and then through an fnpassfs mount of an identical fresh tree, as root
-# and as an unprivileged user made here; each pair of outputs must be
-# identical.
-
+# mknod, statfs, xattrs, POSIX ACLs, file capabilities, fallocate modes,
+# SEEK_DATA/SEEK_HOLE, O_TMPFILE, O_DIRECT, copy_file_range, locks,
+# operations on descriptors and on open unlinked files, permission checks
+# and their errno names), each printing one normalized line, then a dump
+# of the tree.  It runs on a fresh tree natively and through fnpassfs
+# mounts of identical fresh trees (-o allow_other, with and without
+# writeback, and a mount over its own source), as root and as an
+# unprivileged user made here; the outputs must be identical.
+#
 test_description='fnpassfs: the same file operations give the same results natively and through the mount'
 . "$(dirname "$0")/test-lib.sh"
 
@@ -61,7 +63,7 @@ compare()
 compare_tmpfile()
 {
 	grep -E "$tmpfile_lines" "$1" >"$1.tmpfile" &&
-	grep -E "$tmpfile_lines" "$2" >"$2.tmpfile"
+	grep -E "$tmpfile_lines" "$2" >"$2.tmpfile" &&
 	diff -u "$1.tmpfile" "$2.tmpfile"
 }
 
