@@ -61,7 +61,7 @@ mount_fp()
 		"$fp" -f "$back" "$mnt" 2>>"$work/fnpassfs.log" &
 	fi
 	pid=$!
-	for i in $(seq 100); do
+	for j in $(seq 100); do
 		grep -q " $mnt fuse" /proc/self/mounts && return 0
 		sleep 0.1
 	done
@@ -133,9 +133,10 @@ results=$work/results
 : >"$results"
 rec() { echo "$1 $2 $3" >>"$results"; }	# workload side value
 
-i=0
-while [ $i -lt "$runs" ]; do
-	i=$((i + 1))
+# (functions share the shell's variables: the run counter is "run")
+run=0
+while [ $run -lt "$runs" ]; do
+	run=$((run + 1))
 	# native
 	rec seqread native "$(fio_bw "$back" r read 1M)"
 	rec seqwrite native "$(fio_bw "$back" w write 1M --filename=wdata --end_fsync=1)"
