@@ -1290,7 +1290,7 @@ def sec_user_common(me, other_uid, shared_gid):
         "d770g/%s-700/f" % me, b"") or st("d770g/%s-700" % me))
 
 
-def sec_user_b(a_uid, shared_gid):
+def sec_user_b():
     """B against what A left behind."""
     T("b: unlink a's file in sticky", lambda: os.unlink("sticky/a"))
     T("b: rename a's file in sticky", lambda: os.rename("sticky/a",
@@ -1343,7 +1343,7 @@ def sec_run(top, phase, other_uid, shared_gid):
         sec_user_common("a", other_uid, shared_gid)
     elif phase == "b1":
         sec_user_common("b", other_uid, shared_gid)
-        sec_user_b(other_uid, shared_gid)
+        sec_user_b()
     elif phase == "a2":
         sec_user_a2()
     elif phase == "dump":
