@@ -97,7 +97,18 @@ check_PROGRAMS += %reldir%/fp-ops
 
 
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
-# (add them here)
+# fpexercise: seeded random data-integrity exerciser (t2501)
+check_PROGRAMS += %reldir%/fpexercise
+%canon_reldir%_fpexercise_SOURCES = %reldir%/fpexercise.c
+%canon_reldir%_fpexercise_LDADD = lib/libfncore.la
+%canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
+TESTS += %reldir%/t2501-exercise.sh
+EXTRA_DIST += %reldir%/t2501-exercise.sh
+# fpdiff.py: the operations of the differential test, one line each
+TESTS += %reldir%/t2502-differential.sh
+EXTRA_DIST += %reldir%/t2502-differential.sh %reldir%/fpdiff.py
+TESTS += %reldir%/t2503-security.sh
+EXTRA_DIST += %reldir%/t2503-security.sh
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
