@@ -112,6 +112,7 @@ struct fp_fs {
 	int ngroups;			/* the daemon's groups, restored */
 	gid_t *groups;
 	struct fuse_session *se;
+	bool dont_mask;			/* FUSE_CAP_DONT_MASK, set by init */
 };
 
 extern struct fp_fs fp_fs;

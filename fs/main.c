@@ -530,7 +530,7 @@ int main(int argc, char *argv[])
 		goto out_close;
 	}
 	fp_raise_nofile();
-	/* the kernel applies the caller's umask; ours must not add to it */
+	/* each caller's umask is applied per request (ops.c), ours never */
 	umask(0);
 
 	snprintf(num, sizeof(num), "%" PRIu64, fs->cfg.max_read);

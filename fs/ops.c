@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
@@ -91,6 +92,46 @@ static void fp_creds_leave(void)
 	setfsuid(fp_fs.uid);
 	setfsgid(fp_fs.gid);
 	syscall(SYS_setgroups, fp_fs.ngroups, fp_fs.groups);
+}
+
+/* ---- the caller's umask ----------------------------------------------- */
+
+/*
+ * The kernel leaves the umask to us (FUSE_CAP_DONT_MASK), since only the
+ * backing file system knows whether a default ACL replaces it: the VFS
+ * applies the umask for a directory without one, posix_acl_create() the
+ * ACL for a directory with one.  Each serving thread therefore runs the
+ * creating call under the caller's umask.  umask is per process, shared
+ * by threads: a thread first unshares it (unshare(2) CLONE_FS, which also
+ * gives it its own cwd and root, never used).  The daemon's umask is 0
+ * (main.c), and a thread puts 0 back after the call.
+ */
+static __thread int fp_own_umask;	/* 1 unshared, -1 failed, 0 unknown */
+
+/*
+ * Set the umask for creating a node with *mode for req; 0 when the caller
+ * gave none (the kernel applied it).  Without a umask of its own, the
+ * thread applies it to *mode instead, as before: a default ACL then sees
+ * the masked mode.
+ */
+static void fp_umask_enter(fuse_req_t req, mode_t *mode)
+{
+	mode_t mask = fuse_req_ctx(req)->umask;
+
+	if (!fp_fs.dont_mask || mask == 0)
+		return;
+	if (fp_own_umask == 0)
+		fp_own_umask = unshare(CLONE_FS) == 0 ? 1 : -1;
+	if (fp_own_umask > 0)
+		umask(mask);
+	else
+		*mode &= ~mask;
+}
+
+static void fp_umask_leave(void)
+{
+	if (fp_own_umask > 0)
+		umask(0);
 }
 
 /* ---- replies that count --------------------------------------------- */
@@ -171,6 +212,11 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 	else
 		conn->want |= conn->capable & FUSE_CAP_AUTO_INVAL_DATA;
+	/* the umask is applied by the backing file system (fp_umask_enter) */
+	if (conn->capable & FUSE_CAP_DONT_MASK) {
+		conn->want |= FUSE_CAP_DONT_MASK;
+		fp_fs.dont_mask = true;
+	}
 	/* locks stay in the kernel: coherent for every process on the mount */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	conn->max_write = cfg->max_write;
@@ -360,8 +406,10 @@ static void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
 	if (mknodat(p->fd, name, mode, rdev) < 0)
 		ret = -errno;
+	fp_umask_leave();
 	fp_reply_entry(req, p, name, ret);
 	fp_creds_leave();
 }
@@ -378,8 +426,10 @@ static void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
 	if (mkdirat(p->fd, name, mode) < 0)
 		ret = -errno;
+	fp_umask_leave();
 	fp_reply_entry(req, p, name, ret);
 	fp_creds_leave();
 }
@@ -562,7 +612,9 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
 	fd = openat(p->fd, name, fp_open_flags(fi->flags) | O_CREAT, mode);
+	fp_umask_leave();
 	if (fd < 0) {
 		ret = -errno;
 		fp_creds_leave();
