@@ -1072,6 +1072,21 @@ static void fp_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 /* ---- extended attributes ---------------------------------------------- */
 
+/*
+ * A POSIX ACL that changed may have changed the mode (the access ACL's
+ * mask is the group bits).  The kernel drops its cached attributes after
+ * an ACL change only with FUSE_CAP_POSIX_ACL, and with the writeback cache
+ * it keeps them even past a ctime change: make it ask again.  Called
+ * before the reply, so the caller's next stat already asks.
+ */
+static void fp_acl_changed(fuse_ino_t ino, const char *name)
+{
+	if (strncmp(name, "system.posix_acl_", 17) != 0)
+		return;
+	/* a negative offset: the attributes only, not the page cache */
+	fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
+}
+
 static void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -1089,6 +1104,8 @@ static void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	if (setxattr(path, name, value, size, flags) < 0)
 		ret = errno;
 	fp_creds_leave();
+	if (ret == 0)
+		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);
 }
 
@@ -1180,6 +1197,8 @@ static void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (removexattr(path, name) < 0)
 		ret = errno;
 	fp_creds_leave();
+	if (ret == 0)
+		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);
 }
 
