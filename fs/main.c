@@ -360,6 +360,18 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	cfg->default_permissions = a->allow_other &&
 				   !a->no_default_permissions;
 	cfg->creds = a->allow_other && geteuid() == 0;
+	/*
+	 * The writeback cache sends the kernel's own mtime and ctime updates
+	 * (after writes, truncates, renames) as explicit times, which only a
+	 * file's owner may set: ops.c applies them as root, safe only where
+	 * the kernel checked each caller's setattr (default_permissions).
+	 */
+	if (cfg->creds && cfg->writeback && !cfg->default_permissions) {
+		fprintf(stderr, "fnpassfs: writeback: needs "
+			"default_permissions with allow_other (drop "
+			"no_default_permissions or writeback)\n");
+		return -1;
+	}
 	return 0;
 }
 

@@ -345,6 +345,31 @@ static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
 	return 0;
 }
 
+/* The time fields of a setattr (ctime cannot be set: any change sets it) */
+#define FP_SET_ATTR_TIMES						\
+	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |			\
+	 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |		\
+	 FUSE_SET_ATTR_CTIME)
+
+/*
+ * Whether the time fields of a setattr are applied with the daemon's
+ * credentials.  With the writeback cache the kernel keeps mtime and ctime
+ * itself and sends them as explicit times: after writes (at close and
+ * writeback), with truncates, after rename and link, and in place of a
+ * caller's UTIME_NOW.  Applied as the caller, explicit times need the
+ * owner (utimensat(2)), so a writer who is not the owner would see close()
+ * fail.  Under default_permissions the kernel has already checked every
+ * setattr as the caller would be checked (setattr_prepare(): explicit
+ * times only for the owner, "now" for a writer), so the times are safe to
+ * apply as root.  Without default_permissions a caller's explicit times
+ * and the kernel's look the same: main.c refuses writeback then.
+ */
+static bool fp_times_as_daemon(void)
+{
+	return fp_fs.cfg.creds && fp_fs.cfg.writeback &&
+	       fp_fs.cfg.default_permissions;
+}
+
 static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int valid, struct fuse_file_info *fi)
 {
@@ -358,8 +383,16 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	fp_creds_enter(req);
-	ret = fp_do_setattr(in, attr, valid, fi);
-	fp_creds_leave();
+	if (fp_times_as_daemon()) {
+		ret = fp_do_setattr(in, attr, valid & ~FP_SET_ATTR_TIMES, fi);
+		fp_creds_leave();
+		if (ret == 0)
+			ret = fp_do_setattr(in, attr,
+					    valid & FP_SET_ATTR_TIMES, fi);
+	} else {
+		ret = fp_do_setattr(in, attr, valid, fi);
+		fp_creds_leave();
+	}
 	if (ret == 0 &&
 	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		ret = -errno;
@@ -552,6 +585,46 @@ static int fp_open_flags(int flags)
 	return flags | O_CLOEXEC;
 }
 
+/* Whether fp_open_flags() made a write-only open read-write */
+static bool fp_open_upgraded(int flags, const struct fuse_file_info *fi)
+{
+	return (flags & O_ACCMODE) != (fi->flags & O_ACCMODE);
+}
+
+/* flags with the caller's own access mode again */
+static int fp_open_unupgraded(int flags, const struct fuse_file_info *fi)
+{
+	return (flags & ~O_ACCMODE) | (fi->flags & O_ACCMODE);
+}
+
+/*
+ * fd is the caller's write-only open of a file it may write but not read
+ * (a mode 0200 file): the read-write open for the writeback cache failed
+ * with EACCES, this one, as the caller, checked its right to write.  The
+ * kernel reads pages through any open file to fill a partly written one:
+ * the daemon reopens the file read-write with its own credentials (the
+ * caller still cannot read: read(2) and mmap(2) need a file opened for
+ * reading).  A daemon without them (not root) keeps fd and has the
+ * kernel send this file's I/O uncached (direct_io), so no read comes
+ * through it.  Returns the descriptor to use; fd is then closed or it.
+ */
+static int fp_open_for_cache(int fd, int flags, struct fuse_file_info *fi)
+{
+	char path[64];
+	int rw;
+
+	if (fp_fs.cfg.creds) {
+		fp_proc_path(path, sizeof(path), fd);
+		rw = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)));
+		if (rw >= 0) {
+			close(fd);
+			return rw;
+		}
+	}
+	fi->direct_io = 1;
+	return fd;
+}
+
 static void fp_open_reply_flags(struct fuse_file_info *fi)
 {
 	/* auto: auto_inval_data drops pages when size or mtime change */
@@ -565,7 +638,8 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
-	int fd;
+	int fd, flags;
+	bool retry;
 
 	fp_enter(FP_OP_open);
 	if (fp_is_stats_inode(in)) {
@@ -573,8 +647,12 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fp_proc_path(path, sizeof(path), in->fd);
+	flags = fp_open_flags(fi->flags);
 	fp_creds_enter(req);
-	fd = open(path, fp_open_flags(fi->flags));
+	fd = open(path, flags);
+	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
+	if (retry)
+		fd = open(path, fp_open_unupgraded(flags, fi));
 	if (fd < 0)
 		fd = -errno;
 	fp_creds_leave();
@@ -582,6 +660,8 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, -fd);
 		return;
 	}
+	if (retry)
+		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
 	fp_open_reply_flags(fi);
 	if (fuse_reply_open(req, fi) == -ENOENT) {
@@ -595,7 +675,8 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct fuse_entry_param e;
-	int fd, ret;
+	int fd, ret, flags;
+	bool retry;
 
 	fp_enter(FP_OP_create);
 	if (fp_is_stats_name(p, name)) {
@@ -611,9 +692,14 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			fp_stats_release(fi);
 		return;
 	}
+	flags = fp_open_flags(fi->flags) | O_CREAT;
 	fp_creds_enter(req);
 	fp_umask_enter(req, &mode);
-	fd = openat(p->fd, name, fp_open_flags(fi->flags) | O_CREAT, mode);
+	fd = openat(p->fd, name, flags, mode);
+	/* an existing file the caller may only write: fp_open_for_cache() */
+	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
+	if (retry)
+		fd = openat(p->fd, name, fp_open_unupgraded(flags, fi), mode);
 	fp_umask_leave();
 	if (fd < 0) {
 		ret = -errno;
@@ -628,6 +714,8 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fp_reply_err(req, -ret);
 		return;
 	}
+	if (retry)
+		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
 	fp_open_reply_flags(fi);
 	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
