@@ -28,6 +28,13 @@
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
 	       "fuse_ino_t must hold a pointer");
 
+/*
+ * O_TMPFILE through the mount needs a tmpfile handler, which libfuse has
+ * only since 3.17 (the kernel sends FUSE_TMPFILE since 6.1); fnpassfs has
+ * none, so the kernel answers EOPNOTSUPP.  --version tells.
+ */
+#define FP_HAVE_TMPFILE 0
+
 /* Every request handler, in the order /.stats lists fs_<op>_ops */
 #define FP_OPS(X)							\
 	X(lookup) X(forget) X(forget_multi) X(getattr) X(setattr)	\

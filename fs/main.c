@@ -491,8 +491,9 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (a.version) {
-		printf("fnpassfs (fnaccel) %s\nlibfuse %s\n", PACKAGE_VERSION,
-		       fuse_pkgversion());
+		printf("fnpassfs (fnaccel) %s\nlibfuse %s\nO_TMPFILE: %s\n",
+		       PACKAGE_VERSION, fuse_pkgversion(),
+		       FP_HAVE_TMPFILE ? "yes" : "no (EOPNOTSUPP)");
 		status = 0;
 		goto out_args;
 	}
