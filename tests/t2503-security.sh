@@ -10,7 +10,8 @@
 # exactly what they can on the backing directory: the same operations run
 # on a native copy of the tree are the expectation, so nothing is
 # guessed.  Mounted with default_permissions (what allow_other turns on)
-# and without it (only the daemon's per-request credentials protect).
+# and without it (only the daemon's per-request credentials protect), and
+# with the writeback cache, which needs default_permissions.
 
 test_description='fnpassfs: each user through the mount can do exactly what they can natively'
 . "$(dirname "$0")/test-lib.sh"
@@ -110,5 +111,21 @@ mounted()
 mounted perm allow_other
 mounted noperm allow_other,no_default_permissions
 mounted writeback allow_other,writeback
+
+# the writeback cache's own time updates are applied as root, which only
+# the kernel's check of each caller makes safe
+test_expect_success 'writeback without default_permissions: refused' '
+	mkdir back.wbnoperm mnt.wbnoperm &&
+	{
+		"$FN_BUILDDIR/fs/fnpassfs" back.wbnoperm mnt.wbnoperm \
+			-o allow_other,no_default_permissions,writeback \
+			2>wbnoperm.err
+		echo $? >wbnoperm.status
+	} &&
+	{ ! fn_is_mounted mnt.wbnoperm ||
+	  { fusermount3 -u mnt.wbnoperm; false; }; } &&
+	test "$(cat wbnoperm.status)" = 1 &&
+	grep "^fnpassfs: writeback: needs default_permissions" wbnoperm.err
+'
 
 test_done
