@@ -810,11 +810,13 @@ static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 		bv.buf[0].fd = fi->fh;
 		bv.buf[0].pos = off;
-		n = fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
-		if (n == 0) {
-			fp_count(&fp_fs.cnt.read_bytes, len);
-			fp_count(&fp_fs.cnt.read_splice_bytes, len);
-		}
+		/*
+		 * Count before the reply: once it is sent the reader may go
+		 * on and read or reset /.stats before this thread runs again.
+		 */
+		fp_count(&fp_fs.cnt.read_bytes, len);
+		fp_count(&fp_fs.cnt.read_splice_bytes, len);
+		fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
 		return;
 	}
 	buf = malloc(size ? size : 1);
