@@ -33,6 +33,10 @@ noinst_PROGRAMS += %reldir%/fncp
 
 # ---- preload tests: t1xxx ------------------------------------------------
 # (add TESTS and check_PROGRAMS for preload/ here)
+FN_PRELOAD_TESTS = \
+	%reldir%/t1001-preload-sendfile.sh
+TESTS += $(FN_PRELOAD_TESTS)
+EXTRA_DIST += $(FN_PRELOAD_TESTS)
 
 
 # ---- preload transparency matrix and adversarial programs: t15xx --------
