@@ -34,7 +34,8 @@ noinst_PROGRAMS += %reldir%/fncp
 # ---- preload tests: t1xxx ------------------------------------------------
 # (add TESTS and check_PROGRAMS for preload/ here)
 FN_PRELOAD_TESTS = \
-	%reldir%/t1001-preload-sendfile.sh
+	%reldir%/t1001-preload-sendfile.sh \
+	%reldir%/t1002-preload-substitution.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 
