@@ -35,7 +35,8 @@ noinst_PROGRAMS += %reldir%/fncp
 # (add TESTS and check_PROGRAMS for preload/ here)
 FN_PRELOAD_TESTS = \
 	%reldir%/t1001-preload-sendfile.sh \
-	%reldir%/t1002-preload-substitution.sh
+	%reldir%/t1002-preload-substitution.sh \
+	%reldir%/t1003-preload-config.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 
