@@ -36,7 +36,8 @@ noinst_PROGRAMS += %reldir%/fncp
 FN_PRELOAD_TESTS = \
 	%reldir%/t1001-preload-sendfile.sh \
 	%reldir%/t1002-preload-substitution.sh \
-	%reldir%/t1003-preload-config.sh
+	%reldir%/t1003-preload-config.sh \
+	%reldir%/t1004-preload-fnaccel-cmd.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 
@@ -55,3 +56,5 @@ EXTRA_DIST += $(FN_PRELOAD_TESTS)
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
 # (add the t9xxx tests here)
+TESTS += %reldir%/t9003-abi-preload.sh
+EXTRA_DIST += %reldir%/t9003-abi-preload.sh

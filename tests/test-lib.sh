@@ -190,13 +190,11 @@ fn_require_preload()
 }
 
 # fn_python: Debian's python3 (/usr/bin), not a version manager's shim
+FN_PYTHON=python3
+[ -x /usr/bin/python3 ] && FN_PYTHON=/usr/bin/python3
 fn_python()
 {
-	if [ -x /usr/bin/python3 ]; then
-		/usr/bin/python3 "$@"
-	else
-		python3 "$@"
-	fi
+	"$FN_PYTHON" "$@"
 }
 
 # fn_preload STATS COMMAND [ARG]...: COMMAND with the library preloaded,
