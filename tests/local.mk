@@ -37,9 +37,14 @@ FN_PRELOAD_TESTS = \
 	%reldir%/t1001-preload-sendfile.sh \
 	%reldir%/t1002-preload-substitution.sh \
 	%reldir%/t1003-preload-config.sh \
-	%reldir%/t1004-preload-fnaccel-cmd.sh
+	%reldir%/t1004-preload-fnaccel-cmd.sh \
+	%reldir%/t1005-preload-adversary.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
+# fa-check: copy loops that try to fool the tracking (t1005)
+check_PROGRAMS += %reldir%/fa-check
+%canon_reldir%_fa_check_SOURCES = %reldir%/fa-check.c
+%canon_reldir%_fa_check_LDFLAGS = -no-install -pthread
 
 
 # ---- preload transparency matrix and adversarial programs: t15xx --------
