@@ -42,6 +42,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -254,6 +255,19 @@ static bool fa_reread_same(int fd, off_t off, const char *buf, size_t len)
 	return same;
 }
 
+/*
+ * True if writing n bytes at off passes RLIMIT_FSIZE: past it the real
+ * call raises SIGXFSZ once; a copy that failed first would raise it twice.
+ */
+static bool fa_within_fsize(off_t off, size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	return (uint64_t)off + n <= (uint64_t)rl.rlim_cur;
+}
+
 /* ---- the read side ------------------------------------------------------- */
 
 static bool fa_same_file_state(const struct stat *a, const struct stat *b)
@@ -428,7 +442,8 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 
 	*fallback = true;
 	if (doff < 0 || (uint64_t)doff + n > (uint64_t)FA_OFF_MAX ||
-	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX)
+	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX ||
+	    !fa_within_fsize(doff, n))
 		return -1;
 	pthread_testcancel();	/* write(2) is a cancellation point */
 	while (total < n) {
@@ -562,7 +577,7 @@ static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 	    (fl_in & O_ACCMODE) == O_WRONLY ||
 	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
 		return false;
-	return true;
+	return fa_within_fsize(lseek(out, 0, SEEK_CUR), MIN(n, FA_SENDFILE_MAX));
 }
 
 /*
