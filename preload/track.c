@@ -556,11 +556,19 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 
 /* ---- sendfile --------------------------------------------------------------- */
 
-/* True if sendfile(out, in, off, n) is a copy between two regular files */
+/*
+ * True if sendfile(out, in, off, n) is a copy between two regular files
+ * that copy_file_range(2) accepts.  A zero-length copy_file_range runs
+ * the kernel's checks (EXDEV across file systems that cannot copy
+ * between them) and copies nothing: where it fails, the real sendfile's
+ * in-kernel splice beats the engine's user-space fallback.
+ */
 static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 {
 	struct stat si;
 	struct stat so;
+	off_t o_in = 0;
+	off_t o_out = 0;
 	int fl_in;
 	int fl_out;
 
@@ -577,7 +585,15 @@ static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 	    (fl_in & O_ACCMODE) == O_WRONLY ||
 	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
 		return false;
-	return fa_within_fsize(lseek(out, 0, SEEK_CUR), MIN(n, FA_SENDFILE_MAX));
+	if (!fa_within_fsize(lseek(out, 0, SEEK_CUR), MIN(n, FA_SENDFILE_MAX)))
+		return false;
+	if (fa_is_bad_pair(si.st_dev, so.st_dev))
+		return false;
+	if (fn_sys_copy_file_range(in, &o_in, out, &o_out, 0, 0) < 0) {
+		fa_add_bad_pair(si.st_dev, so.st_dev);
+		return false;
+	}
+	return true;
 }
 
 /*

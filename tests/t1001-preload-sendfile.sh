@@ -107,7 +107,19 @@ test_expect_success 'from a pipe: real call, same bytes' '
 	fn_expect_stat preload_sendfile_ops 0 st
 '
 
-test_expect_setup 'setup: an XFS image' 'fn_mount_xfs xfs 1G'
+test_expect_setup 'setup: an XFS image and a tmpfs' '
+	fn_mount_xfs xfs 1G && fn_mount_tmpfs tmp 64m
+'
+
+test_expect_success 'across file systems (XFS to tmpfs): the real sendfile' '
+	cp s5m xfs/s5m && rm -f st &&
+	fn_preload st busybox cp xfs/s5m tmp/x && cmp s5m tmp/x &&
+	fn_preload st fn_python -c "import shutil; shutil.copyfile(\"xfs/s5m\", \"tmp/y\")" &&
+	cmp s5m tmp/y &&
+	fn_expect_stat preload_sendfile_ops 0 st &&
+	test $(fn_stat preload_sendfile_passthrough_ops st) -ge 2 &&
+	fn_expect_stat copy_ops 0 st
+'
 
 test_expect_success 'a sendfile moves at most 0x7ffff000 bytes (XFS, sparse 3 GiB)' '
 	truncate -s 3G xfs/sparse &&
