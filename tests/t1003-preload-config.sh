@@ -175,6 +175,13 @@ test_expect_success 'FNACCEL_STATS: a forked child counts its own work only' '
 	fn_expect_stat preload_write_substituted_bytes 4194304 st
 '
 
+test_expect_success 'FNACCEL_STATS relative: to the directory the process started in' '
+	rm -f rel.st &&
+	FNACCEL_STATS=rel.st LD_PRELOAD=$FN_PRELOAD_LIB \
+		fn_python -c "import os; os.chdir(\"/\")" &&
+	test $(grep -c "^pid " rel.st) = 1
+'
+
 test_expect_success 'FNACCEL_LOG_FILE and FNACCEL_LOG: nothing on stderr' '
 	rm -f st log &&
 	FNACCEL_LOG=debug FNACCEL_LOG_FILE=$PWD/log \
