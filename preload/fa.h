@@ -95,6 +95,7 @@ static inline bool fa_active(void)
 	X(small)		/* below FNACCEL_MIN_SIZE */		\
 	X(untracked)		/* not the bytes of the last read */	\
 	X(src_not_regular)	/* the read was not from a file */	\
+	X(src_flags)		/* the source was opened O_DIRECT */	\
 	X(src_offset)		/* the read's offset is not certain */	\
 	X(src_changed_during_read)					\
 	X(dst_not_regular)						\

@@ -322,6 +322,9 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 		why = FA_SKIP_src_not_regular;
 	} else if (!fa_dev_allowed(fd, before.st_dev)) {
 		why = FA_SKIP_fs;
+	} else if (fcntl(fd, F_GETFL) & O_DIRECT) {
+		/* The re-read would need aligned buffers */
+		why = FA_SKIP_src_flags;
 	} else if (!has_off) {
 		pos = lseek(fd, 0, SEEK_CUR);
 		if (pos < 0)

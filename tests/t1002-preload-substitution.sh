@@ -127,6 +127,14 @@ test_expect_success 'dd oflag=direct and oflag=dsync: never substituted' '
 	fn_expect_stat preload_skip_dst_flags 272 st
 '
 
+test_expect_success 'dd iflag=direct: O_DIRECT sources never' '
+	rm -f st &&
+	fn_preload st dd if=xfs/a of=xfs/idirect bs=128k iflag=direct 2>/dev/null &&
+	cmp xfs/a xfs/idirect &&
+	fn_expect_stat preload_write_substituted_ops 0 st &&
+	fn_expect_stat preload_skip_src_flags 256 st
+'
+
 test_expect_success 'dd to the same file (in place): never substituted' '
 	rm -f st && cp xfs/a xfs/same && cp xfs/a xfs/same.ref &&
 	dd if=xfs/same.ref of=xfs/same.ref bs=128k skip=1 seek=0 count=8 conv=notrunc 2>/dev/null &&
