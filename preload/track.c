@@ -69,8 +69,8 @@ static uint32_t fa_gen(int fd)
 /* ---- per-thread state --------------------------------------------------- */
 
 struct fa_track {
-	volatile sig_atomic_t busy;	/* a wrapper runs in this thread */
-	volatile sig_atomic_t valid;	/* the fields below describe a read */
+	volatile sig_atomic_t busy;	/* a wrapper runs in the thread */
+	volatile sig_atomic_t valid;	/* the fields below are a read */
 	enum fa_skip reason;	/* why these bytes cannot be copied */
 	int fd;
 	uint32_t gen;		/* fa_gen(fd) before the read */
@@ -391,8 +391,8 @@ static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
 	if (dst->st_dev == t->st.st_dev && dst->st_ino == t->st.st_ino)
 		return FA_SKIP_same_file;
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)) ||
-	    (fl & O_ACCMODE) == O_RDONLY)
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+	    (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)))
 		return FA_SKIP_dst_flags;
 	if (!fa_dev_allowed(fd, dst->st_dev))
 		return FA_SKIP_fs;
@@ -557,7 +557,7 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 	return ret;
 }
 
-/* ---- sendfile --------------------------------------------------------------- */
+/* ---- sendfile ---------------------------------------------------------- */
 
 /*
  * True if sendfile(out, in, off, n) is a copy between two regular files
