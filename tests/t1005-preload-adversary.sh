@@ -27,6 +27,16 @@ test_expect_success 'plain loop: all substituted (the control case)' '
 	fn_expect_stat preload_verify_failures 0 st
 '
 
+if nm -D --undefined-only "$FA_CHECK" 2>/dev/null | grep -q " __read_chk@"; then
+	test_expect_success 'fortified build: __read_chk and __pread_chk are wrapped' '
+		nm -D --undefined-only "$FA_CHECK" | grep " __pread_chk@" &&
+		run pread xfs/odd xfs/fpr && cmp xfs/odd xfs/fpr &&
+		fn_expect_stat preload_write_substituted_ops 10 st
+	'
+else
+	test_skip 'fortified build' 'fa-check built without optimization'
+fi
+
 test_expect_success 'source changed through a shared mmap: caught by the re-read, repaired' '
 	cp xfs/a xfs/m1 && cp xfs/a xfs/m2 &&
 	"$FA_CHECK" mmap xfs/m1 xfs/mm.ref &&
