@@ -92,10 +92,21 @@ with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as g:
 	esac
 }
 
+# used_kib DIR: the space used on DIR's file system, once it is stable
+# (XFS frees the blocks of a removed file in the background)
 used_kib()
 {
+	local a b i
 	sync -f "$1"
-	df -k --output=used "$1" | tail -1 | tr -d ' '
+	b=$(df -k --output=used "$1" | tail -1 | tr -d ' ')
+	for i in $(seq 50); do
+		sleep 0.1
+		sync -f "$1"
+		a=$(df -k --output=used "$1" | tail -1 | tr -d ' ')
+		[ "$a" = "$b" ] && break
+		b=$a
+	done
+	echo "$b"
 }
 
 # one MODE PROGRAM DIR: "wall cpu new_kib" of one copy
