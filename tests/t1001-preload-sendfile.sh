@@ -111,6 +111,16 @@ test_expect_setup 'setup: an XFS image and a tmpfs' '
 	fn_mount_xfs xfs 1G && fn_mount_tmpfs tmp 64m
 '
 
+test_expect_success 'on XFS: busybox cp and shutil.copyfile share all extents' '
+	fn_random xfs/src 8M && rm -f st &&
+	fn_preload st busybox cp xfs/src xfs/bb && cmp xfs/src xfs/bb &&
+	fn_preload st fn_python -c "import shutil; shutil.copyfile(\"xfs/src\", \"xfs/py\")" &&
+	cmp xfs/src xfs/py &&
+	fn_all_shared xfs/bb && fn_all_shared xfs/py &&
+	fn_expect_stat preload_sendfile_bytes 16777216 st &&
+	busybox cp xfs/src xfs/bb.ref && fn_none_shared xfs/bb.ref
+'
+
 test_expect_success 'across file systems (XFS to tmpfs): the real sendfile' '
 	cp s5m xfs/s5m && rm -f st &&
 	fn_preload st busybox cp xfs/s5m tmp/x && cmp s5m tmp/x &&
