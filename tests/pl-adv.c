@@ -1,0 +1,814 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pl-adv: adversarial copy loops for the preload (libfnaccel.so) tests.
+ *
+ *	pl-adv MODE ARGS...
+ *
+ * Each mode is a small program that copies with read(2)/write(2) (or
+ * pread/pwrite, sendfile, copy_file_range) and does between the read and
+ * the write something that makes substituting the write with a copy from
+ * the source wrong: it edits the buffer, changes the source behind the
+ * buffer's back (pwrite, truncate, a shared mmap), swaps the file behind
+ * the source descriptor, reads another file from a signal handler ...
+ * The program keeps, next to the file, the bytes a plain read/write copy
+ * must produce (what its reads returned, after its own edits), and checks
+ * the output file against them at the end.
+ *
+ * It prints a transcript on stdout: return values and errno names of the
+ * calls whose results the preload must not change, and "match" or the
+ * first differing offset.  t1502 runs each mode with and without the
+ * preload and compares transcripts, output files and exit status.
+ * Exit 0 when the output is what plain calls give, 1 otherwise or on an
+ * unexpected error, 2 for usage.
+ *
+ * Built twice: pl-adv and pl-adv-fortify (-O2 -D_FORTIFY_SOURCE=2), which
+ * imports __read_chk and __pread64_chk instead of read and pread.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PL_CHUNK	(128 * 1024)	/* above FNACCEL_MIN_SIZE (64K) */
+
+/* the one copy buffer: a known size, so fortified builds use __read_chk */
+static char buf[PL_CHUNK];
+static size_t chunk = PL_CHUNK;
+
+/* What a plain copy writes: the bytes the reads returned, after edits */
+static char *expect;
+static size_t expect_len;
+static size_t expect_cap;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	fflush(stdout);
+	fprintf(stderr, "pl-adv: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(e));
+	exit(1);
+}
+
+static const char *ename(int e)
+{
+	const char *s = strerrorname_np(e);
+
+	return s ? s : "E?";
+}
+
+static int xopen(const char *path, int flags)
+{
+	int fd = open(path, flags, 0644);
+
+	if (fd < 0)
+		die("open %s", path);
+	return fd;
+}
+
+static off_t fsize(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		die("fstat");
+	return st.st_size;
+}
+
+static void expect_add(const char *p, size_t n)
+{
+	if (expect_len + n > expect_cap) {
+		expect_cap = (expect_len + n) * 2;
+		expect = realloc(expect, expect_cap);
+		if (!expect)
+			die("realloc");
+	}
+	memcpy(expect + expect_len, p, n);
+	expect_len += n;
+}
+
+/* Write all n bytes (partial writes continued), or die */
+static void write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("write");
+		p += w;
+		n -= w;
+	}
+}
+
+/* Read a whole file into a fresh buffer; *len gets its size */
+static char *slurp(const char *path, size_t *len)
+{
+	int fd = xopen(path, O_RDONLY);
+	size_t size = fsize(fd);
+	char *p = malloc(size + 1);
+	size_t got = 0;
+	ssize_t n;
+
+	if (!p)
+		die("malloc");
+	while (got < size) {
+		n = pread(fd, p + got, size - got, got);
+		if (n <= 0)
+			die("pread %s", path);
+		got += n;
+	}
+	close(fd);
+	*len = size;
+	return p;
+}
+
+/* Compare a file with want[0..len); print the verdict; true on a match */
+static bool check_file(const char *what, const char *path, const char *want,
+		       size_t len, bool quiet)
+{
+	size_t size;
+	size_t i;
+	char *got = slurp(path, &size);
+	bool match = size == len && !memcmp(got, want, len);
+
+	if (match) {
+		if (!quiet)
+			printf("%s: %zu bytes, match\n", what, size);
+	} else {
+		for (i = 0; i < size && i < len && got[i] == want[i]; i++)
+			;
+		printf("%s: %zu bytes (want %zu), MISMATCH at %zu\n", what,
+		       size, len, i);
+	}
+	free(got);
+	return match;
+}
+
+static int finish(const char *out)
+{
+	bool ok = check_file("out", out, expect, expect_len, false);
+
+	fflush(stdout);
+	return ok ? 0 : 1;
+}
+
+/*
+ * The copy loop most modes share: read a chunk from in, call hook (which
+ * may change buf, the source or the descriptors), remember buf as the
+ * expected output, write it to out.  Returns the bytes copied.
+ */
+typedef void (*pl_hook)(int in, size_t n, off_t off, unsigned long i);
+
+static size_t copy_loop(int in, int out, pl_hook hook)
+{
+	unsigned long i = 0;
+	size_t total = 0;
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(in, buf, chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		if (hook)
+			hook(in, n, off, i);
+		expect_add(buf, n);
+		write_all(out, buf, n);
+		off += n;
+		total += n;
+		i++;
+	}
+	return total;
+}
+
+static int mode_copy(int argc, char **argv)
+{
+	int in, out;
+	size_t n;
+
+	if (argc > 2)
+		chunk = strtoul(argv[2], NULL, 0);
+	if (!chunk || chunk > PL_CHUNK) {
+		fprintf(stderr, "pl-adv: chunk 1..%d\n", PL_CHUNK);
+		return 2;
+	}
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	n = copy_loop(in, out, NULL);
+	printf("copied %zu\n", n);
+	if (close(out))
+		die("close");
+	return finish(argv[1]);
+}
+
+/* edit: change the buffer between read and write, in every way */
+static void edit_hook(int in, size_t n, off_t off, unsigned long i)
+{
+	switch (i % 5) {
+	case 0:
+		buf[0] ^= 0xff;			/* first byte */
+		break;
+	case 1:
+		buf[n - 1] ^= 0x01;		/* last byte, one bit */
+		break;
+	case 2:
+		buf[n / 2] ^= 0x80;		/* changed and changed back */
+		buf[n / 2] ^= 0x80;
+		break;
+	case 3:
+		memmove(buf + 1, buf, n - 1);	/* shifted by one */
+		break;
+	default:
+		break;				/* unchanged */
+	}
+}
+
+/* the source's second descriptor, for the modes that modify it */
+static int src_rw = -1;
+static char *src_map;
+
+/* srcpwrite: overwrite the bytes just read, in the source file */
+static void pwrite_hook(int in, size_t n, off_t off, unsigned long i)
+{
+	char x[16];
+	size_t j;
+
+	for (j = 0; j < sizeof(x); j++)
+		x[j] = buf[(i * 4099 + j) % n] ^ 0x5a;
+	if (pwrite(src_rw, x, sizeof(x), off + (i * 4099) % (n - 16)) < 0)
+		die("pwrite source");
+}
+
+/* srctrunc: cut the source inside the range just read, then regrow it */
+static void trunc_hook(int in, size_t n, off_t off, unsigned long i)
+{
+	off_t size = fsize(src_rw);
+
+	if (ftruncate(src_rw, off + n / 2) || ftruncate(src_rw, size))
+		die("ftruncate source");
+}
+
+/* srcmmap: change the range just read through a shared mapping */
+static void mmap_hook(int in, size_t n, off_t off, unsigned long i)
+{
+	src_map[off + (i * 8191) % n] ^= 0x33;
+	src_map[off + n - 1] ^= 0x10;
+}
+
+static int mode_src(int argc, char **argv, pl_hook hook)
+{
+	int in, out;
+	size_t n;
+	off_t size;
+	off_t o;
+
+	in = xopen(argv[0], O_RDONLY);
+	src_rw = xopen(argv[0], O_RDWR);
+	size = fsize(in);
+	if (hook == mmap_hook) {
+		src_map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       src_rw, 0);
+		if (src_map == MAP_FAILED)
+			die("mmap");
+		/* fault every page writable now: later stores change no time */
+		for (o = 0; o < size; o += 4096)
+			src_map[o] = src_map[o];
+	}
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	n = copy_loop(in, out, hook);
+	printf("copied %zu\n", n);
+	if (close(out))
+		die("close");
+	return finish(argv[1]);
+}
+
+/* reusefd: the source descriptor names another file at write time */
+static int reuse_other = -1;
+static int reuse_saved = -1;
+static const char *reuse_other_path;
+
+static void reuse_hook(int in, size_t n, off_t off, unsigned long i)
+{
+	int fd;
+
+	if (i % 2) {
+		if (dup2(reuse_other, in) != in)
+			die("dup2");
+		return;
+	}
+	/* closed and opened again: open takes the lowest free number */
+	close(in);
+	fd = open(reuse_other_path, O_RDONLY);
+	if (fd < 0)
+		die("open %s", reuse_other_path);
+	if (fd != in) {
+		if (dup2(fd, in) != in)
+			die("dup2");
+		close(fd);
+	}
+	if (lseek(in, off, SEEK_SET) != off)
+		die("lseek");
+}
+
+static int mode_reusefd(int argc, char **argv)
+{
+	unsigned long i = 0;
+	size_t total = 0;
+	off_t off = 0;
+	int in, out;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	reuse_saved = dup(in);
+	reuse_other = xopen(argv[1], O_RDONLY);
+	reuse_other_path = argv[1];
+	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;;) {
+		/* the source back on in, at the offset where it was */
+		if (dup2(reuse_saved, in) != in)
+			die("dup2");
+		n = read(in, buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		reuse_hook(in, n, off, i);
+		expect_add(buf, n);
+		write_all(out, buf, n);
+		off += n;
+		total += n;
+		i++;
+	}
+	printf("copied %zu\n", total);
+	if (close(out))
+		die("close");
+	return finish(argv[2]);
+}
+
+/* dup: reads and writes alternate between duplicated descriptors */
+static int mode_dup(int argc, char **argv)
+{
+	int in[3], out[3];
+	unsigned long i = 0;
+	size_t total = 0;
+	ssize_t n;
+
+	in[0] = xopen(argv[0], O_RDONLY);
+	in[1] = dup(in[0]);
+	in[2] = fcntl(in[0], F_DUPFD_CLOEXEC, 100);
+	out[0] = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	out[1] = fcntl(out[0], F_DUPFD, 50);
+	out[2] = dup(out[0]);
+	if (in[1] < 0 || in[2] < 0 || out[1] < 0 || out[2] < 0)
+		die("dup");
+	for (;; i++) {
+		n = read(in[i % 3], buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		expect_add(buf, n);
+		write_all(out[(i / 2) % 3], buf, n);
+		total += n;
+		if (i % 4 == 3)
+			close(out[0]), out[0] = dup(out[1]);
+	}
+	printf("copied %zu\n", total);
+	return finish(argv[1]);
+}
+
+/*
+ * samefile: both sides are one file.  Copies [0, size) to [shift,
+ * shift + size) chunk by chunk, reading through one descriptor and writing
+ * through another; with shift < size the writes overwrite bytes not yet
+ * read, which the later reads must see.  The expected result is the same
+ * algorithm run on memory.
+ */
+static int mode_samefile(int argc, char **argv)
+{
+	size_t shift = strtoul(argv[1], NULL, 0);
+	size_t size, done = 0;
+	int r, w, d;
+	char *mem;
+	ssize_t n;
+
+	mem = slurp(argv[0], &size);
+	mem = realloc(mem, size + shift + 1);
+	if (!mem)
+		die("realloc");
+	r = xopen(argv[0], O_RDONLY);
+	w = xopen(argv[0], O_WRONLY);
+	d = dup(r);
+	while (done < size) {
+		/* never past the old size: the copy grows the file */
+		n = read(done % 2 ? d : r, buf,
+			 size - done < chunk ? size - done : chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		memmove(mem + shift + done, mem + done, n);
+		if (pwrite(w, buf, n, shift + done) != n)
+			die("pwrite");
+		done += n;
+	}
+	printf("copied %zu\n", done);
+	expect = mem;
+	expect_len = size > shift + done ? size : shift + done;
+	close(w);
+	return finish(argv[0]);
+}
+
+/* split: each buffer written in two parts, tail first, with pwrite */
+static int mode_split(int argc, char **argv)
+{
+	size_t total = 0, h;
+	int in, out;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;;) {
+		n = read(in, buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		h = n / 3;
+		expect_add(buf, n);
+		if (pwrite(out, buf + h, n - h, total + h) != n - (ssize_t)h ||
+		    pwrite(out, buf, h, total) != (ssize_t)h)
+			die("pwrite");
+		total += n;
+	}
+	printf("copied %zu\n", total);
+	return finish(argv[1]);
+}
+
+/* reverse: pread chunk i, pwrite it where chunk (last - i) goes */
+static int mode_reverse(int argc, char **argv)
+{
+	size_t size, nchunks, i, len;
+	int in, out;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	size = fsize(in);
+	nchunks = size / chunk;		/* the tail is left out */
+	expect = calloc(1, nchunks * chunk + 1);
+	if (!expect)
+		die("calloc");
+	expect_len = nchunks * chunk;
+	for (i = 0; i < nchunks; i++) {
+		len = chunk;
+		n = pread(in, buf, len, i * chunk);
+		if (n != (ssize_t)len)
+			die("pread");
+		memcpy(expect + (nchunks - 1 - i) * chunk, buf, len);
+		if (pwrite(out, buf, len, (nchunks - 1 - i) * chunk) != n)
+			die("pwrite");
+	}
+	printf("copied %zu\n", nchunks * chunk);
+	return finish(argv[1]);
+}
+
+/*
+ * sigread: SIGALRM at a high rate; the handler reads another file with
+ * read(2) (through the same preload wrapper) while the main loop copies.
+ */
+static int sig_fd = -1;
+static char sig_buf[PL_CHUNK];
+static char *sig_want;
+static size_t sig_want_len;
+static volatile sig_atomic_t sig_runs;
+static volatile sig_atomic_t sig_bad;
+
+static void sig_handler(int sig)
+{
+	int e = errno;
+	ssize_t n;
+
+	if (lseek(sig_fd, 0, SEEK_SET) != 0) {
+		sig_bad = 1;
+	} else {
+		n = read(sig_fd, sig_buf, sizeof(sig_buf));
+		if (n != (ssize_t)(sig_want_len < sizeof(sig_buf) ?
+				   sig_want_len : sizeof(sig_buf)) ||
+		    memcmp(sig_buf, sig_want, n))
+			sig_bad = 1;
+	}
+	sig_runs++;
+	errno = e;
+}
+
+static int mode_sigread(int argc, char **argv)
+{
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	struct sigaction sa = { .sa_handler = sig_handler };
+	unsigned long rounds = 0;
+	bool ok = true;
+	int in, out;
+
+	sig_want = slurp(argv[1], &sig_want_len);
+	sig_fd = xopen(argv[1], O_RDONLY);
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
+		die("sigaction");
+	/* copy again and again until the handler ran often */
+	while (ok && (sig_runs < 200 || rounds < 3) && rounds < 200) {
+		in = xopen(argv[0], O_RDONLY);
+		out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+		expect_len = 0;
+		copy_loop(in, out, NULL);
+		close(in);
+		if (close(out) && errno != EINTR)
+			die("close");
+		rounds++;
+		ok = check_file("out", argv[2], expect, expect_len, true);
+	}
+	it.it_value.tv_usec = it.it_interval.tv_usec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	printf("handler ran: %s, its reads: %s\n",
+	       sig_runs >= 200 ? "often" : "rarely",
+	       sig_bad ? "WRONG" : "right");
+	if (ok)
+		printf("out: %zu bytes, match in every round\n", expect_len);
+	fflush(stdout);
+	return ok && !sig_bad && sig_runs >= 200 ? 0 : 1;
+}
+
+/*
+ * eintr: reads from a pipe interrupted by a signal, with and without
+ * SA_RESTART; the data read from the pipe goes to a regular file.
+ */
+static int notify[2] = { -1, -1 };
+
+static void eintr_handler(int sig)
+{
+	int e = errno;
+
+	if (write(notify[1], "n", 1) != 1)
+		_exit(3);
+	errno = e;
+}
+
+static void eintr_round(int out, bool restart)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+	struct sigaction sa = { .sa_handler = eintr_handler };
+	int data[2];
+	pid_t pid;
+	ssize_t n;
+	int st;
+	char c;
+
+	if (pipe(data) || pipe(notify))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		/* writes the data only after the parent took the signal */
+		close(data[0]);
+		if (read(notify[0], &c, 1) != 1)
+			_exit(1);
+		memset(buf, restart ? 'R' : 'I', sizeof(buf));
+		/* at most PIPE_BUF first: one read gets all of it */
+		if (write(data[1], buf, 4000) != 4000)
+			_exit(1);
+		if (read(notify[0], &c, 1) != 1)
+			_exit(1);
+		_exit(write(data[1], buf, sizeof(buf)) == sizeof(buf) ? 0 : 1);
+	}
+	close(data[1]);
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
+		die("sigaction");
+	errno = 0;
+	n = read(data[0], buf, chunk);
+	printf("%s read: %zd %s\n", restart ? "SA_RESTART" : "no SA_RESTART",
+	       n, n < 0 ? ename(errno) : "");
+	if (n < 0) {
+		if (errno != EINTR)
+			die("read pipe");
+		n = read(data[0], buf, chunk);
+		printf("read again: %zd\n", n);
+	}
+	/* the rest (the child's second write) after a second notice */
+	if (write(notify[1], "m", 1) != 1)
+		die("write notify");
+	while (n > 0) {
+		expect_add(buf, n);
+		write_all(out, buf, n);
+		n = read(data[0], buf, chunk);
+	}
+	if (n < 0)
+		die("read pipe");
+	if (waitpid(pid, &st, 0) != pid || st)
+		die("child");
+	close(data[0]);
+	close(notify[0]);
+	close(notify[1]);
+}
+
+static int mode_eintr(int argc, char **argv)
+{
+	int out = xopen(argv[0], O_WRONLY | O_CREAT | O_TRUNC);
+
+	eintr_round(out, false);
+	eintr_round(out, true);
+	close(out);
+	return finish(argv[0]);
+}
+
+/* enospc: copy until the destination is full; print every write */
+static int mode_enospc(int argc, char **argv)
+{
+	unsigned long long total = 0;
+	ssize_t n, w, rest;
+	int in, out;
+
+	if (argc > 2)
+		chunk = strtoul(argv[2], NULL, 0);
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;;) {
+		n = read(in, buf, chunk);
+		if (n <= 0)
+			break;
+		errno = 0;
+		w = write(out, buf, n);
+		if (w < 0) {
+			printf("write %zd: -1 %s\n", n, ename(errno));
+			break;
+		}
+		expect_add(buf, w);
+		total += w;
+		if (w == n)
+			continue;
+		/* short: what a partial-write loop does next */
+		printf("write %zd: %zd (short)\n", n, w);
+		errno = 0;
+		rest = n - w;
+		w = write(out, buf + (n - rest), rest);
+		printf("write rest %zd: %zd %s\n", rest, w,
+		       w < 0 ? ename(errno) : "");
+		if (w < 0)
+			break;
+		expect_add(buf + (n - rest), w);
+		total += w;
+	}
+	printf("written %llu\n", total);
+	errno = 0;
+	w = fsync(out);
+	printf("fsync: %zd %s\n", w, w ? ename(errno) : "");
+	errno = 0;
+	w = close(out);
+	printf("close: %zd %s\n", w, w ? ename(errno) : "");
+	return finish(argv[1]);
+}
+
+/* cfr: the program calls copy_file_range itself and reports each result */
+static int mode_cfr(int argc, char **argv)
+{
+	unsigned long long total = 0;
+	int in, out;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;;) {
+		errno = 0;
+		n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
+		if (n < 0) {
+			printf("copy_file_range: -1 %s\n", ename(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	printf("copied %llu, offsets %lld %lld\n", total,
+	       (long long)lseek(in, 0, SEEK_CUR),
+	       (long long)lseek(out, 0, SEEK_CUR));
+	close(out);
+	return 0;
+}
+
+/* sendfile: a sendfile(2) loop between two regular files */
+static int mode_sendfile(int argc, char **argv)
+{
+	unsigned long long total = 0;
+	off_t *offp = NULL;
+	off_t off = 0;
+	int in, out;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	/* the first MiB with the file offset, the rest with a pointer */
+	for (;;) {
+		if (!offp && total >= (1 << 20)) {
+			off = lseek(in, 0, SEEK_CUR);
+			offp = &off;
+		}
+		errno = 0;
+		n = sendfile(out, in, offp, 1 << 20);
+		if (n < 0) {
+			printf("sendfile: -1 %s\n", ename(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	printf("copied %llu, offsets in %lld ptr %lld out %lld\n", total,
+	       (long long)lseek(in, 0, SEEK_CUR), (long long)off,
+	       (long long)lseek(out, 0, SEEK_CUR));
+	close(out);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: pl-adv copy IN OUT [CHUNK] | edit IN OUT |\n"
+		"       srcpwrite IN OUT | srctrunc IN OUT | srcmmap IN OUT |\n"
+		"       reusefd IN OTHER OUT | dup IN OUT | samefile F SHIFT |\n"
+		"       split IN OUT | reverse IN OUT | sigread IN OTHER OUT |\n"
+		"       eintr OUT | enospc IN OUT [CHUNK] | cfr IN OUT |\n"
+		"       sendfile IN OUT\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int nargs;
+		int (*fn)(int argc, char **argv);
+		pl_hook hook;
+	} modes[] = {
+		{ "copy", 2, mode_copy, NULL },
+		{ "edit", 2, NULL, edit_hook },
+		{ "srcpwrite", 2, NULL, pwrite_hook },
+		{ "srctrunc", 2, NULL, trunc_hook },
+		{ "srcmmap", 2, NULL, mmap_hook },
+		{ "reusefd", 3, mode_reusefd, NULL },
+		{ "dup", 2, mode_dup, NULL },
+		{ "samefile", 2, mode_samefile, NULL },
+		{ "split", 2, mode_split, NULL },
+		{ "reverse", 2, mode_reverse, NULL },
+		{ "sigread", 3, mode_sigread, NULL },
+		{ "eintr", 1, mode_eintr, NULL },
+		{ "enospc", 2, mode_enospc, NULL },
+		{ "cfr", 2, mode_cfr, NULL },
+		{ "sendfile", 2, mode_sendfile, NULL },
+	};
+	size_t i;
+
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(argv[1], modes[i].name))
+			continue;
+		if (argc - 2 < modes[i].nargs) {
+			usage();
+			return 2;
+		}
+		if (modes[i].fn)
+			return modes[i].fn(argc - 2, argv + 2);
+		return mode_src(argc - 2, argv + 2, modes[i].hook);
+	}
+	usage();
+	return 2;
+}
