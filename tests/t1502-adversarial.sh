@@ -74,7 +74,9 @@ for fs in ext4 xfs; do
 
 	test_expect_success "$fs: source fd closed or dup2ed over before the write" "
 		adv reusefd $fs reusefd $I $O out &&
-		pl_is \${PL_CASE}stats preload_skip_fd_reused $NCHUNK
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		pl_sum_is \${PL_CASE}stats $NCHUNK \
+			preload_skip_fd_reused preload_skip_untracked
 	"
 
 	test_expect_success "$fs: dup'ed descriptors on both sides" "
