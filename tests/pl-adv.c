@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -757,6 +758,113 @@ static int mode_sendfile(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * fork: after each read, a child process writes the buffer (pwrite at the
+ * offset the bytes came from) and exits (its preload dumps statistics);
+ * the parent writes nothing.
+ */
+static int mode_fork(int argc, char **argv)
+{
+	size_t total = 0;
+	int in, out, st;
+	pid_t pid;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;;) {
+		n = read(in, buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		expect_add(buf, n);
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			exit(pwrite(out, buf, n, total) == n ? 0 : 1);
+		if (waitpid(pid, &st, 0) != pid || st)
+			die("child");
+		total += n;
+	}
+	printf("copied %zu\n", total);
+	return finish(argv[1]);
+}
+
+/*
+ * thread: one thread reads, another writes the buffer: the writer's own
+ * last read (of another file, into another buffer) is not this one.
+ */
+struct pl_handoff {
+	int in, other, out;
+	ssize_t n;
+	int turn;		/* 0: reader's, 1: writer's; under lock */
+	bool done;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct pl_handoff *h = arg;
+	static char mine[PL_CHUNK];
+
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		while (h->turn != 1)
+			pthread_cond_wait(&h->cond, &h->lock);
+		pthread_mutex_unlock(&h->lock);
+		if (h->done)
+			return NULL;
+		/* a read of its own first: the buffer is not its last read */
+		if (pread(h->other, mine, sizeof(mine), 0) < 0)
+			die("pread other");
+		write_all(h->out, buf, h->n);
+		pthread_mutex_lock(&h->lock);
+		h->turn = 0;
+		pthread_cond_broadcast(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+	}
+}
+
+static int mode_thread(int argc, char **argv)
+{
+	struct pl_handoff h = {
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+	};
+	size_t total = 0;
+	pthread_t t;
+
+	h.in = xopen(argv[0], O_RDONLY);
+	h.other = xopen(argv[1], O_RDONLY);
+	h.out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	if (pthread_create(&t, NULL, writer_thread, &h))
+		die("pthread_create");
+	for (;;) {
+		h.n = read(h.in, buf, chunk);
+		if (h.n < 0)
+			die("read");
+		if (h.n > 0)
+			expect_add(buf, h.n);
+		total += h.n;
+		pthread_mutex_lock(&h.lock);
+		h.done = h.n == 0;
+		h.turn = 1;
+		pthread_cond_broadcast(&h.cond);
+		while (h.turn != 0 && !h.done)
+			pthread_cond_wait(&h.cond, &h.lock);
+		pthread_mutex_unlock(&h.lock);
+		if (h.done)
+			break;
+	}
+	pthread_join(t, NULL);
+	printf("copied %zu\n", total);
+	return finish(argv[2]);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -765,7 +873,7 @@ static void usage(void)
 		"       reusefd IN OTHER OUT | dup IN OUT | samefile F SHIFT |\n"
 		"       split IN OUT | reverse IN OUT | sigread IN OTHER OUT |\n"
 		"       eintr OUT | enospc IN OUT [CHUNK] | cfr IN OUT |\n"
-		"       sendfile IN OUT\n");
+		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT\n");
 }
 
 int main(int argc, char **argv)
@@ -791,6 +899,8 @@ int main(int argc, char **argv)
 		{ "enospc", 2, mode_enospc, NULL },
 		{ "cfr", 2, mode_cfr, NULL },
 		{ "sendfile", 2, mode_sendfile, NULL },
+		{ "fork", 2, mode_fork, NULL },
+		{ "thread", 3, mode_thread, NULL },
 	};
 	size_t i;
 

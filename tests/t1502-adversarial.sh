@@ -94,6 +94,27 @@ for fs in ext4 xfs; do
 		"
 	done
 
+	test_expect_success "$fs: buffer written by a forked child" "
+		adv fork $fs fork $I out &&
+		pl_sum_is \${PL_CASE}stats $NCHUNK \
+			preload_write_substituted_ops preload_skip_untracked
+	"
+
+	test_expect_success "$fs: buffer read by one thread, written by another" "
+		adv thread $fs thread $I $O out &&
+		pl_is \${PL_CASE}stats preload_skip_untracked $NCHUNK &&
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 0
+	"
+
+	test_expect_success "$fs: writes below FNACCEL_MIN_SIZE are not substituted" "
+		head -c 131073 $I >$fn_trash/$fs/in.131073 &&
+		head -c 1 $I >$fn_trash/$fs/in.1 &&
+		adv min2 $fs copy $fn_trash/$fs/in.1 out &&
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		adv min3 $fs copy $fn_trash/$fs/in.131073 out &&
+		pl_is \${PL_CASE}stats preload_write_substituted_bytes 131072
+	"
+
 	test_expect_success "$fs: buffer written in two pwrites, tail first" "
 		adv split $fs split $I out &&
 		pl_breakdown \${PL_CASE}stats &&
