@@ -11,8 +11,10 @@ test_description='preload: the transparency matrix (programs x file systems x si
 #	ext4	 the build tree, FNACCEL_FS default (writes pass through)
 #	ext4f	 the build tree, FNACCEL_FS=ext4,xfs,tmpfs (substitution)
 #	xfs	 an XFS reflink loop image, default FNACCEL_FS
-#	tmpext4	 source on a tmpfs, destination on ext4 (cross device)
-#	tmpext4f the same with FNACCEL_FS=ext4,xfs,tmpfs
+#	tmpext4f source on a tmpfs, destination on ext4 (cross device),
+#		 FNACCEL_FS=ext4,xfs,tmpfs (with the default list it would
+#		 only repeat ext4's passthrough: sendfile is taken over on
+#		 every file system)
 #
 # Sizes 0 1 4095 4096 65535 65536 131073 run everywhere; 64 MiB runs for
 # the programs in BIGPROGS on ext4, ext4f and xfs (and BIGXFS on xfs); a
@@ -106,11 +108,15 @@ one_case()
 CONFIGS="ext4|ext4/src|ext4||
 ext4f|ext4/src|ext4|$FS_ALL
 xfs|xfs/src|xfs||
-tmpext4|tmp/src|ext4||
 tmpext4f|tmp/src|ext4|$FS_ALL"
 
 for c in $(printf '%s\n' "$CONFIGS" | cut -d'|' -f1); do
 	for prog in $(printf '%s\n' "$PROGRAMS" | cut -d@ -f1); do
+		# FN_PL_ONLY=REGEX: only the CONFIG:PROGRAM pairs it matches
+		if [ -n "${FN_PL_ONLY:-}" ] &&
+		   ! echo "$c:$prog" | grep -qE "$FN_PL_ONLY"; then
+			continue
+		fi
 		sizes=$SIZES
 		case "$c:$BIGPROGS" in
 		ext4:*" $prog "* | ext4f:*" $prog "* | xfs:*" $prog "*)
@@ -160,6 +166,24 @@ for prog in pycopyfile bbcp; do
 		pl_all_shared xfs/w/out
 	"
 done
+
+# dd turns O_DIRECT off before it writes a partial block: the direct
+# case copies whole blocks only (64 MiB), the others one partial block
+for prog in ddappend:65536 dddirect:$BIG dddsync:65536; do
+	test_expect_success "xfs: ${prog%:*}: destination flags keep write(2)" "
+		PL_NORECORD=1 one_case xfs $fn_trash/xfs/src $fn_trash/xfs '' \
+			${prog%:*} ${prog#*:} &&
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		pl_ge \${PL_CASE}stats preload_skip_dst_flags 1
+	"
+done
+
+test_expect_success 'tmpfs to ext4: dd bs=128k: cross-device copy refused' '
+	PL_NORECORD=1 one_case tmpext4f $fn_trash/tmp/src $fn_trash/ext4 \
+		"$FS_ALL" dd128k 65536 &&
+	pl_is ${PL_CASE}stats preload_write_substituted_ops 0 &&
+	pl_is ${PL_CASE}stats preload_skip_copy_failed 1
+'
 
 test_expect_success 'ext4 forced: dd bs=128k, 64 MiB: every write substituted' '
 	big dd128k ext4f &&
