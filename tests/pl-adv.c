@@ -396,8 +396,11 @@ static int mode_dup(int argc, char **argv)
 		expect_add(buf, n);
 		write_all(out[(i / 2) % 3], buf, n);
 		total += n;
-		if (i % 4 == 3)
-			close(out[0]), out[0] = dup(out[1]);
+		if (i % 4 == 3) {
+			/* closed and duplicated again: a new number */
+			close(out[0]);
+			out[0] = dup(out[1]);
+		}
 	}
 	printf("copied %zu\n", total);
 	return finish(argv[1]);
@@ -865,6 +868,49 @@ static int mode_thread(int argc, char **argv)
 	return finish(argv[2]);
 }
 
+/*
+ * at: copies at large offsets (a sparse file's end): one chunk with
+ * pread/pwrite, the next with lseek and read/write; checks only the range.
+ */
+static int mode_at(int argc, char **argv)
+{
+	off_t off_in = strtoll(argv[2], NULL, 0);
+	off_t off_out = strtoll(argv[3], NULL, 0);
+	static char got[2 * PL_CHUNK];
+	int in, out;
+	ssize_t n, m;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT);
+	n = pread(in, buf, chunk, off_in);
+	if (n < 0)
+		die("pread");
+	expect_add(buf, n);
+	if (pwrite(out, buf, n, off_out) != n)
+		die("pwrite");
+	if (lseek(in, off_in + n, SEEK_SET) < 0 ||
+	    lseek(out, off_out + n, SEEK_SET) < 0)
+		die("lseek");
+	m = read(in, buf, chunk);
+	if (m < 0)
+		die("read");
+	expect_add(buf, m);
+	write_all(out, buf, m);
+	printf("copied %zd + %zd, offsets %lld %lld\n", n, m,
+	       (long long)lseek(in, 0, SEEK_CUR),
+	       (long long)lseek(out, 0, SEEK_CUR));
+	close(out);
+	out = xopen(argv[1], O_RDONLY);
+	if (pread(out, got, n + m, off_out) != n + m)
+		die("pread out");
+	if (memcmp(got, expect, n + m)) {
+		printf("out at %lld: MISMATCH\n", (long long)off_out);
+		return 1;
+	}
+	printf("out at %lld: %zd bytes, match\n", (long long)off_out, n + m);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -873,7 +919,8 @@ static void usage(void)
 		"       reusefd IN OTHER OUT | dup IN OUT | samefile F SHIFT |\n"
 		"       split IN OUT | reverse IN OUT | sigread IN OTHER OUT |\n"
 		"       eintr OUT | enospc IN OUT [CHUNK] | cfr IN OUT |\n"
-		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT\n");
+		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT |\n"
+		"       at IN OUT OFF_IN OFF_OUT\n");
 }
 
 int main(int argc, char **argv)
@@ -901,6 +948,7 @@ int main(int argc, char **argv)
 		{ "sendfile", 2, mode_sendfile, NULL },
 		{ "fork", 2, mode_fork, NULL },
 		{ "thread", 3, mode_thread, NULL },
+		{ "at", 4, mode_at, NULL },
 	};
 	size_t i;
 

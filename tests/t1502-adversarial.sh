@@ -115,6 +115,15 @@ for fs in ext4 xfs; do
 		pl_is \${PL_CASE}stats preload_write_substituted_bytes 131072
 	"
 
+	test_expect_success "$fs: copies beyond 4 GiB, to other offsets" "
+		truncate -s \$((5 << 30)) $fn_trash/$fs/sparse &&
+		head -c 200000 $I | dd of=$fn_trash/$fs/sparse bs=1M \
+			seek=\$(((5 << 10) - 1)) conv=notrunc status=none &&
+		PL_CMP=pl_sparse_cmp adv at $fs at $fn_trash/$fs/sparse out \$(((5 << 30) - 1048576)) \
+			\$(((4 << 30) + 12345 * 4096)) &&
+		pl_is \${PL_CASE}stats preload_write_substituted_bytes 200000
+	"
+
 	test_expect_success "$fs: buffer written in two pwrites, tail first" "
 		adv split $fs split $I out &&
 		pl_breakdown \${PL_CASE}stats &&
@@ -138,7 +147,8 @@ for fs in ext4 xfs; do
 		adv eintr $fs eintr out &&
 		grep -q 'no SA_RESTART read: -1 EINTR' \${PL_CASE}out.new &&
 		grep -q 'SA_RESTART read: 4000' \${PL_CASE}out.new &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		pl_ge \${PL_CASE}stats preload_skip_src_not_regular 1
 	"
 
 	test_expect_success "$fs: sendfile loop becomes engine copies" "
