@@ -1,2 +1,3 @@
 # doc/local.mk: hand-written man pages and the performance guide
 dist_man_MANS += %reldir%/libfncopy.3
+dist_man_MANS += %reldir%/fnaccel.1

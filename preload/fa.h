@@ -88,24 +88,35 @@ static inline bool fa_active(void)
 
 /*
  * Why a write went to the real write(2): one preload_skip_<reason> key
- * each.  The order is the order of the checks in fa_write().
+ * each, checked in this order.  busy: a wrapper already runs in the
+ * thread (a signal handler); small: the read asked for less than
+ * FNACCEL_MIN_SIZE; untracked: not the bytes of the thread's last read;
+ * src_*: the read was not from a regular file, from an O_DIRECT one, at
+ * an offset not certain, or the source changed during it; dst_*: the
+ * destination is no regular file or has O_APPEND, O_DIRECT, O_SYNC,
+ * O_DSYNC; same_file; fs: a file system not in FNACCEL_FS; bad_pair:
+ * copy_file_range failed between these devices before; fd_reused: the
+ * source fd was closed since; src_changed: its identity, size, mtime or
+ * ctime; buffer_changed: the buffer's hash; copy_failed:
+ * copy_file_range copied nothing.
  */
 #define FA_SKIP_REASONS(X)						\
-	X(busy)			/* a wrapper already runs (signal) */	\
-	X(small)		/* below FNACCEL_MIN_SIZE */		\
-	X(untracked)		/* not the bytes of the last read */	\
-	X(src_not_regular)	/* the read was not from a file */	\
-	X(src_offset)		/* the read's offset is not certain */	\
+	X(busy)								\
+	X(small)							\
+	X(untracked)							\
+	X(src_not_regular)						\
+	X(src_flags)							\
+	X(src_offset)							\
 	X(src_changed_during_read)					\
 	X(dst_not_regular)						\
-	X(dst_flags)		/* O_APPEND, O_DIRECT, O_SYNC ... */	\
+	X(dst_flags)							\
 	X(same_file)							\
-	X(fs)			/* file system not in FNACCEL_FS */	\
-	X(bad_pair)		/* copy_file_range failed there */	\
-	X(fd_reused)		/* the source fd was closed */		\
-	X(src_changed)		/* size, mtime, ctime or identity */	\
-	X(buffer_changed)	/* the hash of the buffer differs */	\
-	X(copy_failed)		/* copy_file_range copied nothing */
+	X(fs)								\
+	X(bad_pair)							\
+	X(fd_reused)							\
+	X(src_changed)							\
+	X(buffer_changed)						\
+	X(copy_failed)
 
 enum fa_skip {
 	FA_SKIP_NONE,
@@ -115,16 +126,23 @@ enum fa_skip {
 	FA_SKIP_COUNT
 };
 
+/*
+ * The preload's counters: sendfiles done by the engine and passed on,
+ * reads tracked, writes substituted (ops, bytes) and passed on, copies
+ * that came back short (the rest written by write(2)), copies not proven
+ * right (repaired by writing the buffer over them), copy_file_range calls
+ * and those the engine completed (FNACCEL_CFR_FALLBACK).
+ */
 #define FA_STATS_FIELDS(X)						\
-	X(preload_sendfile_ops)		/* sendfiles done by the engine */ \
+	X(preload_sendfile_ops)						\
 	X(preload_sendfile_bytes)					\
 	X(preload_sendfile_passthrough_ops)				\
-	X(preload_read_tracked_ops)	/* reads that may be copied */	\
+	X(preload_read_tracked_ops)					\
 	X(preload_write_substituted_ops)				\
 	X(preload_write_substituted_bytes)				\
 	X(preload_write_passthrough_ops)				\
-	X(preload_write_short_copies)	/* tail written by write(2) */	\
-	X(preload_verify_failures)	/* repaired by writing the buffer */ \
+	X(preload_write_short_copies)					\
+	X(preload_verify_failures)					\
 	X(preload_cfr_ops)						\
 	X(preload_cfr_fallback_ops)
 

@@ -96,6 +96,27 @@ static void fa_read_fs(const char *s)
 	memcpy(fa_config.fs_magic, c.fs_magic, sizeof(c.fs_magic));
 }
 
+/* FNACCEL_STATS, made absolute now: the program may change directory */
+static void fa_set_stats_path(const char *s)
+{
+	char cwd[sizeof(fa_stats_path)];
+	int n;
+
+	if (s[0] == '/') {
+		n = snprintf(fa_stats_path, sizeof(fa_stats_path), "%s", s);
+	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fa_complain("FNACCEL_STATS", s, "no current directory");
+		return;
+	} else {
+		n = snprintf(fa_stats_path, sizeof(fa_stats_path), "%s/%s",
+			     cwd, s);
+	}
+	if (n < 0 || (size_t)n >= sizeof(fa_stats_path)) {
+		fa_stats_path[0] = '\0';
+		fa_complain("FNACCEL_STATS", s, "path too long");
+	}
+}
+
 static bool fa_env_true(const char *s)
 {
 	return s && *s && strcmp(s, "0") != 0 && strcasecmp(s, "no") != 0 &&
@@ -151,8 +172,8 @@ static void fa_read_env(void)
 		}
 	}
 	s = getenv("FNACCEL_STATS");
-	if (s && *s && strlen(s) < sizeof(fa_stats_path))
-		strcpy(fa_stats_path, s);
+	if (s && *s)
+		fa_set_stats_path(s);
 }
 
 static void fa_stats_reset(void)

@@ -25,3 +25,7 @@ bin_PROGRAMS += %reldir%/fnaccel
 %canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFA_LIBRARY_PATH='"$(libdir)/libfnaccel.so"'
+
+# The benchmark of programs with and without the library (not built, not
+# run by make check): bench/preload-bench.sh --size 1G
+EXTRA_DIST += bench/preload-bench.sh

@@ -42,6 +42,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -68,8 +69,8 @@ static uint32_t fa_gen(int fd)
 /* ---- per-thread state --------------------------------------------------- */
 
 struct fa_track {
-	volatile sig_atomic_t busy;	/* a wrapper runs in this thread */
-	volatile sig_atomic_t valid;	/* the fields below describe a read */
+	volatile sig_atomic_t busy;	/* a wrapper runs in the thread */
+	volatile sig_atomic_t valid;	/* the fields below are a read */
 	enum fa_skip reason;	/* why these bytes cannot be copied */
 	int fd;
 	uint32_t gen;		/* fa_gen(fd) before the read */
@@ -254,6 +255,19 @@ static bool fa_reread_same(int fd, off_t off, const char *buf, size_t len)
 	return same;
 }
 
+/*
+ * True if writing n bytes at off passes RLIMIT_FSIZE: past it the real
+ * call raises SIGXFSZ once; a copy that failed first would raise it twice.
+ */
+static bool fa_within_fsize(off_t off, size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	return (uint64_t)off + n <= (uint64_t)rl.rlim_cur;
+}
+
 /* ---- the read side ------------------------------------------------------- */
 
 static bool fa_same_file_state(const struct stat *a, const struct stat *b)
@@ -308,6 +322,9 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 		why = FA_SKIP_src_not_regular;
 	} else if (!fa_dev_allowed(fd, before.st_dev)) {
 		why = FA_SKIP_fs;
+	} else if (fcntl(fd, F_GETFL) & O_DIRECT) {
+		/* The re-read would need aligned buffers */
+		why = FA_SKIP_src_flags;
 	} else if (!has_off) {
 		pos = lseek(fd, 0, SEEK_CUR);
 		if (pos < 0)
@@ -374,8 +391,8 @@ static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
 	if (dst->st_dev == t->st.st_dev && dst->st_ino == t->st.st_ino)
 		return FA_SKIP_same_file;
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)) ||
-	    (fl & O_ACCMODE) == O_RDONLY)
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+	    (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)))
 		return FA_SKIP_dst_flags;
 	if (!fa_dev_allowed(fd, dst->st_dev))
 		return FA_SKIP_fs;
@@ -428,7 +445,8 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 
 	*fallback = true;
 	if (doff < 0 || (uint64_t)doff + n > (uint64_t)FA_OFF_MAX ||
-	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX)
+	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX ||
+	    !fa_within_fsize(doff, n))
 		return -1;
 	pthread_testcancel();	/* write(2) is a cancellation point */
 	while (total < n) {
@@ -539,13 +557,21 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 	return ret;
 }
 
-/* ---- sendfile --------------------------------------------------------------- */
+/* ---- sendfile ---------------------------------------------------------- */
 
-/* True if sendfile(out, in, off, n) is a copy between two regular files */
+/*
+ * True if sendfile(out, in, off, n) is a copy between two regular files
+ * that copy_file_range(2) accepts.  A zero-length copy_file_range runs
+ * the kernel's checks (EXDEV across file systems that cannot copy
+ * between them) and copies nothing: where it fails, the real sendfile's
+ * in-kernel splice beats the engine's user-space fallback.
+ */
 static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 {
 	struct stat si;
 	struct stat so;
+	off_t o_in = 0;
+	off_t o_out = 0;
 	int fl_in;
 	int fl_out;
 
@@ -562,6 +588,14 @@ static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 	    (fl_in & O_ACCMODE) == O_WRONLY ||
 	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
 		return false;
+	if (!fa_within_fsize(lseek(out, 0, SEEK_CUR), MIN(n, FA_SENDFILE_MAX)))
+		return false;
+	if (fa_is_bad_pair(si.st_dev, so.st_dev))
+		return false;
+	if (fn_sys_copy_file_range(in, &o_in, out, &o_out, 0, 0) < 0) {
+		fa_add_bad_pair(si.st_dev, so.st_dev);
+		return false;
+	}
 	return true;
 }
 

@@ -33,6 +33,18 @@ noinst_PROGRAMS += %reldir%/fncp
 
 # ---- preload tests: t1xxx ------------------------------------------------
 # (add TESTS and check_PROGRAMS for preload/ here)
+FN_PRELOAD_TESTS = \
+	%reldir%/t1001-preload-sendfile.sh \
+	%reldir%/t1002-preload-substitution.sh \
+	%reldir%/t1003-preload-config.sh \
+	%reldir%/t1004-preload-fnaccel-cmd.sh \
+	%reldir%/t1005-preload-adversary.sh
+TESTS += $(FN_PRELOAD_TESTS)
+EXTRA_DIST += $(FN_PRELOAD_TESTS)
+# fa-check: copy loops that try to fool the tracking (t1005)
+check_PROGRAMS += %reldir%/fa-check
+%canon_reldir%_fa_check_SOURCES = %reldir%/fa-check.c
+%canon_reldir%_fa_check_LDFLAGS = -no-install -pthread
 
 
 # ---- preload transparency matrix and adversarial programs: t15xx --------
@@ -64,3 +76,5 @@ EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
 # (add the t9xxx tests here)
+TESTS += %reldir%/t9003-abi-preload.sh
+EXTRA_DIST += %reldir%/t9003-abi-preload.sh
