@@ -45,6 +45,17 @@ adv()
 	pl_case "$name-$fs" "$fn_trash/$fs/w" "$FS_ALL" "${PL_PROG:-$ADV} $*"
 }
 
+# at_cmp A B: the outputs of "pl-adv at": same size, same bytes in the
+# range written (the rest is a hole in both).  Not the data/hole map: on
+# XFS the reflinked copy keeps the source's hole where write(2) wrote
+# zeros.
+AT_OUT=$(((4 << 30) + 12345 * 4096))
+at_cmp()
+{
+	[ "$(stat -c %s "$1")" = "$(stat -c %s "$2")" ] &&
+	cmp -i $AT_OUT:$AT_OUT -n 262144 "$1" "$2"
+}
+
 for fs in ext4 xfs; do
 	I=$fn_trash/$fs/in
 	O=$fn_trash/$fs/other
@@ -119,9 +130,9 @@ for fs in ext4 xfs; do
 		truncate -s \$((5 << 30)) $fn_trash/$fs/sparse &&
 		head -c 200000 $I | dd of=$fn_trash/$fs/sparse bs=1M \
 			seek=\$(((5 << 10) - 1)) conv=notrunc status=none &&
-		PL_CMP=pl_sparse_cmp adv at $fs at $fn_trash/$fs/sparse out \$(((5 << 30) - 1048576)) \
-			\$(((4 << 30) + 12345 * 4096)) &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes 200000
+		PL_CMP=at_cmp adv at $fs at $fn_trash/$fs/sparse out \
+			\$(((5 << 30) - 1048576)) \$AT_OUT &&
+		pl_is \${PL_CASE}stats preload_write_substituted_bytes 262144
 	"
 
 	test_expect_success "$fs: buffer written in two pwrites, tail first" "
