@@ -46,7 +46,7 @@
 #define PL_CHUNK	(128 * 1024)	/* above FNACCEL_MIN_SIZE (64K) */
 
 /* the one copy buffer: a known size, so fortified builds use __read_chk */
-static char buf[PL_CHUNK];
+static char buf[PL_CHUNK] __attribute__((aligned(4096)));
 static size_t chunk = PL_CHUNK;
 
 /* What a plain copy writes: the bytes the reads returned, after edits */
@@ -106,13 +106,19 @@ static void expect_add(const char *p, size_t n)
 	expect_len += n;
 }
 
+/* Successful calls that changed errno (libc's never do) */
+static unsigned long errno_changed;
+
 /* Write all n bytes (partial writes continued), or die */
 static void write_all(int fd, const char *p, size_t n)
 {
 	ssize_t w;
 
 	while (n) {
+		errno = EDOM;
 		w = write(fd, p, n);
+		if (w >= 0 && errno != EDOM)
+			errno_changed++;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -170,6 +176,10 @@ static int finish(const char *out)
 {
 	bool ok = check_file("out", out, expect, expect_len, false);
 
+	if (errno_changed)
+		printf("successful calls that changed errno: %lu\n",
+		       errno_changed);
+
 	fflush(stdout);
 	return ok ? 0 : 1;
 }
@@ -189,7 +199,10 @@ static size_t copy_loop(int in, int out, pl_hook hook)
 	ssize_t n;
 
 	for (;;) {
+		errno = EDOM;
 		n = read(in, buf, chunk);
+		if (n >= 0 && errno != EDOM)
+			errno_changed++;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -911,6 +924,103 @@ static int mode_at(int argc, char **argv)
 	return 0;
 }
 
+/* direct: the source is read with O_DIRECT (aligned buffer) */
+static int mode_direct(int argc, char **argv)
+{
+	int in, out;
+	size_t n;
+
+	if ((uintptr_t)buf % 4096)
+		die("buffer not aligned");
+	in = xopen(argv[0], O_RDONLY | O_DIRECT);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	n = copy_loop(in, out, NULL);
+	printf("copied %zu\n", n);
+	if (close(out))
+		die("close");
+	return finish(argv[1]);
+}
+
+/*
+ * setfl: O_APPEND set with fcntl after the first write, then the file
+ * offset moved to 0: every later write must still land at the end.
+ */
+static int mode_setfl(int argc, char **argv)
+{
+	bool first = true;
+	int in, out;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;;) {
+		n = read(in, buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		expect_add(buf, n);
+		write_all(out, buf, n);
+		if (first && fcntl(out, F_SETFL, O_APPEND) < 0)
+			die("F_SETFL");
+		first = false;
+		if (lseek(out, 0, SEEK_SET) != 0)
+			die("lseek");
+	}
+	printf("copied %zu, flags %#x\n", expect_len,
+	       fcntl(out, F_GETFL) & (O_APPEND | O_ACCMODE));
+	return finish(argv[1]);
+}
+
+/*
+ * window: reads into the middle of a bigger buffer and writes windows
+ * that are not the bytes read: a prefix, a range that starts before
+ * them, one that ends after them, and exactly them.
+ */
+static int mode_window(int argc, char **argv)
+{
+	static char big[3 * PL_CHUNK];
+	char *mid = big + PL_CHUNK;
+	unsigned long i = 0;
+	int in, out;
+	ssize_t n;
+	size_t len;
+	char *p;
+
+	memset(big, 'w', sizeof(big));
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;; i++) {
+		n = read(in, mid, PL_CHUNK);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		switch (i % 4) {
+		case 0:
+			p = mid;		/* prefix */
+			len = n > 4096 ? n - 4096 : n;
+			break;
+		case 1:
+			p = mid - 4096;		/* starts before */
+			len = n;
+			break;
+		case 2:
+			p = mid;		/* ends after */
+			len = n + 4096;
+			break;
+		default:
+			p = mid;		/* exactly */
+			len = n;
+			break;
+		}
+		expect_add(p, len);
+		write_all(out, p, len);
+	}
+	printf("written %zu\n", expect_len);
+	return finish(argv[1]);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -920,7 +1030,8 @@ static void usage(void)
 		"       split IN OUT | reverse IN OUT | sigread IN OTHER OUT |\n"
 		"       eintr OUT | enospc IN OUT [CHUNK] | cfr IN OUT |\n"
 		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT |\n"
-		"       at IN OUT OFF_IN OFF_OUT\n");
+		"       at IN OUT OFF_IN OFF_OUT | direct IN OUT | setfl IN OUT |\n"
+		"       window IN OUT\n");
 }
 
 int main(int argc, char **argv)
@@ -949,6 +1060,9 @@ int main(int argc, char **argv)
 		{ "fork", 2, mode_fork, NULL },
 		{ "thread", 3, mode_thread, NULL },
 		{ "at", 4, mode_at, NULL },
+		{ "direct", 2, mode_direct, NULL },
+		{ "setfl", 2, mode_setfl, NULL },
+		{ "window", 2, mode_window, NULL },
 	};
 	size_t i;
 

@@ -135,6 +135,26 @@ for fs in ext4 xfs; do
 		pl_is \${PL_CASE}stats preload_write_substituted_bytes 262144
 	"
 
+	test_expect_success "$fs: source read with O_DIRECT" "
+		adv direct $fs direct $I out &&
+		pl_sum_is \${PL_CASE}stats $NCHUNK \
+			preload_write_substituted_ops preload_skip_src_flags
+	"
+
+	test_expect_success "$fs: O_APPEND set by fcntl, offset moved back to 0" "
+		adv setfl $fs setfl $I out &&
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 1 &&
+		pl_is \${PL_CASE}stats preload_skip_dst_flags $((NCHUNK - 1))
+	"
+
+	test_expect_success "$fs: windows of the buffer other than the bytes read" "
+		adv window $fs window $I out &&
+		pl_ge \${PL_CASE}stats preload_write_substituted_ops 8 &&
+		pl_ge \${PL_CASE}stats preload_skip_untracked 16 &&
+		pl_sum_is \${PL_CASE}stats $NCHUNK \
+			preload_write_substituted_ops preload_skip_untracked
+	"
+
 	test_expect_success "$fs: buffer written in two pwrites, tail first" "
 		adv split $fs split $I out &&
 		pl_breakdown \${PL_CASE}stats &&
