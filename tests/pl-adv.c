@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -1021,6 +1022,160 @@ static int mode_window(int argc, char **argv)
 	return finish(argv[1]);
 }
 
+/* say what a call returned: "what: ret" or "what: -1 ENAME" */
+static void report(const char *what, ssize_t ret, int err)
+{
+	if (ret < 0)
+		printf("%s: -1 %s\n", what, ename(err));
+	else
+		printf("%s: %zd\n", what, ret);
+}
+
+/*
+ * efault: the buffer is made unreadable (PROT_NONE, then unmapped)
+ * between the read and the write: write(2) fails with EFAULT, and a
+ * library that looked at the buffer would crash instead.
+ */
+static int mode_efault(int argc, char **argv)
+{
+	int in, out, i;
+	ssize_t n, w;
+	char *p;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (i = 0; i < 2; i++) {
+		p = mmap(NULL, PL_CHUNK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		n = read(in, p, PL_CHUNK);
+		report("read", n, errno);
+		fflush(stdout);
+		if (i == 0 ? mprotect(p, PL_CHUNK, PROT_NONE) :
+			     munmap(p, PL_CHUNK))
+			die("mprotect");
+		errno = 0;
+		w = write(out, p, n);
+		report(i == 0 ? "write from PROT_NONE" : "write from unmapped",
+		       w, errno);
+		errno = 0;
+		w = pwrite(out, p, n, 0);
+		report("pwrite", w, errno);
+	}
+	printf("out size %lld\n", (long long)fsize(out));
+	return 0;
+}
+
+/*
+ * sfedge: sendfile(2) calls at the edges of what the kernel accepts,
+ * each result printed.
+ */
+static int mode_sfedge(int argc, char **argv)
+{
+	int in, out, app, rdonly, wronly;
+	off_t off;
+	ssize_t n;
+
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	app = xopen(argv[1], O_WRONLY | O_APPEND);
+	rdonly = xopen(argv[1], O_RDONLY);
+	wronly = xopen(argv[0], O_WRONLY);
+
+	errno = 0;
+	n = sendfile(app, in, NULL, PL_CHUNK);
+	report("to O_APPEND", n, errno);
+	off = -1;
+	n = sendfile(out, in, &off, PL_CHUNK);
+	report("offset -1", n, errno);
+	off = fsize(in) + 4096;
+	n = sendfile(out, in, &off, PL_CHUNK);
+	report("offset past EOF", n, errno);
+	n = sendfile(out, in, NULL, 0);
+	report("count 0", n, errno);
+	off = INT64_MAX - 10;
+	n = sendfile(out, in, &off, PL_CHUNK);
+	report("offset near the limit", n, errno);
+	off = (off_t)1 << 62;
+	n = sendfile(out, in, &off, PL_CHUNK);
+	report("offset 2^62", n, errno);
+	n = sendfile(out, in, NULL, (size_t)INT64_MAX + 1);
+	report("count 2^63", n, errno);
+	n = sendfile(out, wronly, NULL, PL_CHUNK);
+	report("from O_WRONLY", n, errno);
+	n = sendfile(rdonly, in, NULL, PL_CHUNK);
+	report("to O_RDONLY", n, errno);
+	n = sendfile(out, -1, NULL, PL_CHUNK);
+	report("from -1", n, errno);
+	off = 1000;
+	n = sendfile(out, in, &off, (size_t)-1);
+	report("count SIZE_MAX", n, errno);
+	printf("offset %lld, in at %lld, out at %lld\n", (long long)off,
+	       (long long)lseek(in, 0, SEEK_CUR),
+	       (long long)lseek(out, 0, SEEK_CUR));
+	/* the same file on both sides, after a fresh start */
+	if (ftruncate(out, 0) || lseek(out, 0, SEEK_SET) != 0 ||
+	    lseek(in, 0, SEEK_SET) != 0)
+		die("reset");
+	n = sendfile(out, in, NULL, 300000);
+	report("300000 from the source", n, errno);
+	off = 0;
+	n = sendfile(out, rdonly, &off, 300000);
+	report("same file, after the end", n, errno);
+	off = 100000;
+	lseek(out, 200000, SEEK_SET);
+	n = sendfile(out, rdonly, &off, 300000);
+	report("same file, overlapping", n, errno);
+	printf("offset %lld, out at %lld, size %lld\n", (long long)off,
+	       (long long)lseek(out, 0, SEEK_CUR), (long long)fsize(out));
+	/* last: a bad offset pointer is EFAULT, not a crash */
+	fflush(stdout);
+	n = sendfile(out, in, (off_t *)8, PL_CHUNK);
+	report("offset pointer 8", n, errno);
+	return 0;
+}
+
+/*
+ * fsize: RLIMIT_FSIZE below the file's size, SIGXFSZ ignored: the write
+ * that crosses the limit is short, the next fails with EFBIG.
+ */
+static int mode_fsize(int argc, char **argv)
+{
+	struct rlimit rl = { 300000, RLIM_INFINITY };
+	unsigned long i = 0;
+	int in, out;
+	ssize_t n, w;
+	off_t off;
+
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &rl))
+		die("setrlimit");
+	in = xopen(argv[0], O_RDONLY);
+	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;; i++) {
+		n = read(in, buf, chunk);
+		if (n <= 0)
+			break;
+		errno = 0;
+		off = lseek(in, 0, SEEK_CUR) - n;
+		w = i % 2 ? write(out, buf, n) : pwrite(out, buf, n, off);
+		report(i % 2 ? "write" : "pwrite", w, errno);
+		if (!(i % 2) && w > 0)
+			lseek(out, off + w, SEEK_SET);
+		if (w < 0)
+			break;
+		expect_add(buf, w);
+	}
+	errno = 0;
+	off = 0;
+	n = sendfile(out, in, &off, chunk);
+	report("sendfile", n, errno);
+	rl.rlim_cur = RLIM_INFINITY;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	return finish(argv[1]);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1031,7 +1186,8 @@ static void usage(void)
 		"       eintr OUT | enospc IN OUT [CHUNK] | cfr IN OUT |\n"
 		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT |\n"
 		"       at IN OUT OFF_IN OFF_OUT | direct IN OUT | setfl IN OUT |\n"
-		"       window IN OUT\n");
+		"       window IN OUT | efault IN OUT | sfedge IN OUT |\n"
+		"       fsize IN OUT\n");
 }
 
 int main(int argc, char **argv)
@@ -1063,6 +1219,9 @@ int main(int argc, char **argv)
 		{ "direct", 2, mode_direct, NULL },
 		{ "setfl", 2, mode_setfl, NULL },
 		{ "window", 2, mode_window, NULL },
+		{ "efault", 2, mode_efault, NULL },
+		{ "sfedge", 2, mode_sfedge, NULL },
+		{ "fsize", 2, mode_fsize, NULL },
 	};
 	size_t i;
 

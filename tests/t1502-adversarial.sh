@@ -155,6 +155,24 @@ for fs in ext4 xfs; do
 			preload_write_substituted_ops preload_skip_untracked
 	"
 
+	test_expect_success "$fs: buffer unreadable at write time: EFAULT" "
+		adv efault $fs efault $I out &&
+		grep -q 'write from PROT_NONE: -1 EFAULT' \${PL_CASE}out.new &&
+		pl_ge \${PL_CASE}stats preload_read_tracked_ops 2
+	"
+
+	test_expect_success "$fs: sendfile at the edges (EINVAL, EBADF, EFAULT)" "
+		adv sfedge $fs sfedge $I out &&
+		grep -q 'offset pointer 8: -1 EFAULT' \${PL_CASE}out.new
+	"
+
+	test_expect_success "$fs: RLIMIT_FSIZE: short write, then EFBIG" "
+		adv fsize $fs fsize $I out &&
+		grep -q 'pwrite: 37856' \${PL_CASE}out.new &&
+		grep -q 'write: -1 EFBIG' \${PL_CASE}out.new &&
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 2
+	"
+
 	test_expect_success "$fs: buffer written in two pwrites, tail first" "
 		adv split $fs split $I out &&
 		pl_breakdown \${PL_CASE}stats &&
