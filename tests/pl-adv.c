@@ -1176,6 +1176,53 @@ static int mode_fsize(int argc, char **argv)
 	return finish(argv[1]);
 }
 
+/*
+ * stdio: the source's descriptor is closed and reused by libc's own
+ * calls (fclose then fopen; freopen, which dup3s internally), which the
+ * preload cannot see as close or dup2 calls.
+ */
+static int mode_stdio(int argc, char **argv)
+{
+	unsigned long i = 0;
+	size_t total = 0;
+	off_t off = 0;
+	FILE *f, *g;
+	int out, fd;
+	ssize_t n;
+
+	f = fopen(argv[0], "r");
+	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	if (!f)
+		die("fopen");
+	fd = fileno(f);
+	for (;; i++) {
+		n = read(fileno(f), buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		if (i % 2) {
+			f = freopen(argv[1], "r", f);
+		} else {
+			fclose(f);
+			f = fopen(argv[1], "r");
+		}
+		if (!f || fileno(f) != fd)
+			die("the descriptor was not reused");
+		expect_add(buf, n);
+		write_all(out, buf, n);
+		off += n;
+		total += n;
+		/* back to the source, at the offset the copy is at */
+		g = freopen(argv[0], "r", f);
+		if (!g || fileno(g) != fd || lseek(fd, off, SEEK_SET) != off)
+			die("freopen");
+		f = g;
+	}
+	printf("copied %zu\n", total);
+	return finish(argv[2]);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1187,7 +1234,7 @@ static void usage(void)
 		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT |\n"
 		"       at IN OUT OFF_IN OFF_OUT | direct IN OUT | setfl IN OUT |\n"
 		"       window IN OUT | efault IN OUT | sfedge IN OUT |\n"
-		"       fsize IN OUT\n");
+		"       fsize IN OUT | stdio IN OTHER OUT\n");
 }
 
 int main(int argc, char **argv)
@@ -1222,6 +1269,7 @@ int main(int argc, char **argv)
 		{ "efault", 2, mode_efault, NULL },
 		{ "sfedge", 2, mode_sfedge, NULL },
 		{ "fsize", 2, mode_fsize, NULL },
+		{ "stdio", 3, mode_stdio, NULL },
 	};
 	size_t i;
 

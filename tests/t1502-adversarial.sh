@@ -90,6 +90,13 @@ for fs in ext4 xfs; do
 			preload_skip_fd_reused preload_skip_untracked
 	"
 
+	test_expect_success "$fs: source fd reused by fclose+fopen and freopen" "
+		adv stdio $fs stdio $I $O out &&
+		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		pl_sum_is \${PL_CASE}stats $NCHUNK preload_skip_src_changed \
+			preload_skip_fd_reused preload_skip_untracked
+	"
+
 	test_expect_success "$fs: dup'ed descriptors on both sides" "
 		adv dup $fs dup $I out &&
 		pl_is \${PL_CASE}stats preload_write_substituted_ops $NCHUNK &&
