@@ -76,6 +76,8 @@ struct fa_config {
 
 /* Written by the constructor before fa_ready is set, then read only */
 extern struct fa_config fa_config;
+/* FNACCEL_LOG_FILE's descriptor, or -1; dropped if the program closes it */
+extern atomic_int fa_log_fd;
 extern atomic_bool fa_ready;
 
 /* True when the wrappers may do more than forward */

@@ -33,6 +33,7 @@ struct fa_config fa_config = {
 	.min_size = 64 * 1024,
 };
 atomic_bool fa_ready;
+atomic_int fa_log_fd = -1;
 struct fa_stats_live fa_live;
 
 static const char *const fa_skip_names[FA_SKIP_COUNT] = {
@@ -169,6 +170,7 @@ static void fa_read_env(void)
 				fd = hi;
 			}
 			fn_log_set_fd(fd);
+			atomic_store(&fa_log_fd, fd);
 		}
 	}
 	s = getenv("FNACCEL_STATS");

@@ -114,14 +114,23 @@ void fa_fd_closed(int fd)
 				  1, memory_order_release);
 	if (fa_t.fd == fd)
 		fa_t.valid = 0;
+	/* The number may soon be one of the program's files: no more logs */
+	if (fd == atomic_load_explicit(&fa_log_fd, memory_order_relaxed)) {
+		fn_log_set_fd(-1);
+		atomic_store(&fa_log_fd, -1);
+	}
 }
 
 void fa_fd_range_closed(unsigned int first, unsigned int last)
 {
 	unsigned int fd;
 
+	int lfd = atomic_load_explicit(&fa_log_fd, memory_order_relaxed);
+
 	if (last < first)
 		return;
+	if (lfd >= 0 && (unsigned int)lfd >= first && (unsigned int)lfd <= last)
+		fa_fd_closed(lfd);
 	if (last - first >= FA_GEN_SLOTS - 1) {
 		for (fd = 0; fd < FA_GEN_SLOTS; fd++)
 			fa_fd_closed((int)fd);
