@@ -1226,15 +1226,17 @@ static int mode_stdio(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pl-adv copy IN OUT [CHUNK] | edit IN OUT |\n"
-		"       srcpwrite IN OUT | srctrunc IN OUT | srcmmap IN OUT |\n"
-		"       reusefd IN OTHER OUT | dup IN OUT | samefile F SHIFT |\n"
-		"       split IN OUT | reverse IN OUT | sigread IN OTHER OUT |\n"
-		"       eintr OUT | enospc IN OUT [CHUNK] | cfr IN OUT |\n"
-		"       sendfile IN OUT | fork IN OUT | thread IN OTHER OUT |\n"
-		"       at IN OUT OFF_IN OFF_OUT | direct IN OUT | setfl IN OUT |\n"
-		"       window IN OUT | efault IN OUT | sfedge IN OUT |\n"
-		"       fsize IN OUT | stdio IN OTHER OUT\n");
+		"usage: pl-adv MODE ARGS...\n"
+		"  copy IN OUT [CHUNK]   edit IN OUT        srcpwrite IN OUT\n"
+		"  srctrunc IN OUT       srcmmap IN OUT     reusefd IN OTHER OUT\n"
+		"  dup IN OUT            samefile F SHIFT   split IN OUT\n"
+		"  reverse IN OUT        sigread IN OTHER OUT\n"
+		"  eintr OUT             enospc IN OUT [CHUNK]\n"
+		"  cfr IN OUT            sendfile IN OUT    fork IN OUT\n"
+		"  thread IN OTHER OUT   at IN OUT OFF_IN OFF_OUT\n"
+		"  direct IN OUT         setfl IN OUT       window IN OUT\n"
+		"  efault IN OUT         sfedge IN OUT      fsize IN OUT\n"
+		"  stdio IN OTHER OUT\n");
 }
 
 int main(int argc, char **argv)

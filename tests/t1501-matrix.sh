@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-test_description='preload: the transparency matrix (programs x file systems x sizes)'
+test_description='preload: transparency matrix, programs x file systems x sizes'
 #
 # Every program copies every source size on every file system twice, once
 # plainly and once with LD_PRELOAD=libfnaccel.so; output files (bytes,
@@ -18,11 +18,11 @@ test_description='preload: the transparency matrix (programs x file systems x si
 #
 # Sizes 0 1 4095 4096 65535 65536 131073 run everywhere; 64 MiB runs for
 # the programs in BIGPROGS on ext4, ext4f and xfs (and BIGXFS on xfs); a
-# sparse 5 GiB file only for cp (ext4, xfs: cp keeps holes itself, fast both ways) and, with the
-# library only, python3 shutil.copyfile on xfs (reflinked by the library;
-# without it sendfile would read and write 5 GiB of zeros).  dd with
-# conv=sparse and every other program would read 5 GiB of holes (about 10 s
-# each here): left out.
+# sparse 5 GiB file only for cp (ext4, xfs: cp keeps holes itself, fast
+# both ways) and, with the library only, python3 shutil.copyfile on xfs
+# (reflinked by the library; without it sendfile would read and write
+# 5 GiB of zeros).  dd with conv=sparse and every other program would read
+# 5 GiB of holes (about 10 s each here): left out.
 
 . "$(dirname "$0")/test-lib.sh"
 . "$FN_SRCDIR/tests/pl-lib.sh"
@@ -211,7 +211,8 @@ test_expect_setup 'sparse 5 GiB sources (1 MiB of data at 0, 2 GiB, the end)' '
 
 for fs in ext4 xfs; do
 	test_expect_success "$fs: cp of a sparse 5 GiB file: same bytes and st_blocks" "
-		PL_BLOCKS=1 PL_CMP=pl_sparse_cmp pl_case $fs-cp-sparse $fn_trash/$fs/w '' \
+		PL_BLOCKS=1 PL_CMP=pl_sparse_cmp \
+			pl_case $fs-cp-sparse $fn_trash/$fs/w '' \
 			'cp $fn_trash/$fs/src/sparse out' &&
 		pl_sparse_cmp $fs/src/sparse $fs/w/out &&
 		echo '$fs cp sparse5G same 0' >>results

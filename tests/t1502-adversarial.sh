@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-test_description='preload: adversarial copy loops see what they would see without it'
+test_description='preload: adversarial copy loops see what they see without it'
 #
 # Each mode of tests/pl-adv runs without and with libfnaccel.so, with
 # FNACCEL_FS naming the file system under test so that the library
