@@ -279,6 +279,9 @@ if [ -s "$fn_trash/results" ]; then
 	echo "# matrix: $(wc -l <"$fn_trash/results") cases," \
 		"$(grep -c ' DIFFERENT ' "$fn_trash/results") differences," \
 		"$(awk '$5 == 1' "$fn_trash/results" | wc -l) accelerated"
+	awk '{ n[$1]++; a[$1] += $5 }
+		END { for (c in n) printf "# %s: %d cases, %d accelerated\n",
+			c, n[c], a[c] }' "$fn_trash/results" | sort
 fi
 
 test_done
