@@ -12,17 +12,19 @@
 # asserted, the numbers are for doc/performance.md and the reports.
 #
 # Usage: bench/preload-bench.sh [--size SIZE] [--runs N] [--fs LIST]
-#        [--programs LIST]
+#        [--programs LIST] [--sync]
 # SIZE as head -c takes it (default 1G), RUNS default 5, --fs a list of
 # ext4,xfs (default both), --programs a comma-separated subset of the
-# program names in the table.  FNACCEL_LIBRARY picks the library (default
-# the build tree's preload/.libs/libfnaccel.so).
+# program names in the table; --sync times a sync of the copy too (the
+# data written back, which a reflink does not need).  FNACCEL_LIBRARY
+# picks the library (default the build tree's preload/.libs/libfnaccel.so).
 set -eu
 
 size=1G
 runs=5
 fs_list=ext4,xfs
 programs=dd128k,dd1m,perl,py-copyfile,py-copyfileobj,busybox-cp,cat,cp
+sync_copy=
 here=$(cd "$(dirname "$0")/.." && pwd)
 lib=${FNACCEL_LIBRARY:-$here/preload/.libs/libfnaccel.so}
 python=python3
@@ -35,7 +37,8 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift 2 ;;
 	--fs) fs_list=$2; shift 2 ;;
 	--programs) programs=$2; shift 2 ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--sync) sync_copy=1; shift ;;
+	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "preload-bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -119,8 +122,8 @@ one()
 		export LD_PRELOAD=$lib
 	fi
 	t=$( { /usr/bin/time -f '%e %U %S' bash -c "$(declare -f copy)
-		copy \"\$@\"" copy "$prog" "$dir/src" "$dir/dst" ; } 2>&1 >/dev/null |
-		tail -1)
+		copy \"\$@\" && { [ -z \"$sync_copy\" ] || sync -f \"\$3\"; }" \
+		copy "$prog" "$dir/src" "$dir/dst" ; } 2>&1 >/dev/null | tail -1)
 	unset LD_PRELOAD
 	cmp -s "$dir/src" "$dir/dst" || { echo "preload-bench.sh: $prog: copy differs" >&2; exit 1; }
 	after=$(used_kib "$dir")
@@ -133,7 +136,7 @@ median()
 		else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-echo "# libfnaccel.so: $size copies, median of $runs runs, interleaved"
+echo "# libfnaccel.so: $size copies, median of $runs runs, interleaved${sync_copy:+, sync of the copy included}"
 echo
 echo "| fs | program | wall plain s | wall preload s | wall ratio | CPU plain s | CPU preload s | new space plain MiB | new space preload MiB |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
