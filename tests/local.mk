@@ -48,7 +48,22 @@ check_PROGRAMS += %reldir%/fa-check
 
 
 # ---- preload transparency matrix and adversarial programs: t15xx --------
-# (add them here)
+# Programs the shell tests run with and without libfnaccel.so: a tee-like
+# loop, the adversarial copy loops, and the latter built fortified (it
+# then imports __read_chk, which the preload must wrap too).
+check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify
+%canon_reldir%_pl_tee_SOURCES = %reldir%/pl-tee.c
+%canon_reldir%_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_pl_adv_SOURCES = %reldir%/pl-adv.c
+%canon_reldir%_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_pl_adv_fortify_SOURCES = %reldir%/pl-adv.c
+%canon_reldir%_pl_adv_fortify_CPPFLAGS = $(AM_CPPFLAGS) \
+	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+%canon_reldir%_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
+%canon_reldir%_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
+TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh
+EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
+	%reldir%/pl-lib.sh
 
 
 # ---- fnpassfs tests: t2xxx, /.stats: t3xxx --------------------------------
