@@ -44,6 +44,14 @@ struct fa_real {
 	void (*closefrom)(int lowfd);
 	int (*dup2)(int oldfd, int newfd);
 	int (*dup3)(int oldfd, int newfd, int flags);
+	void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd,
+		      off_t off);
+	int (*munmap)(void *addr, size_t len);
+	void *(*mremap)(void *old, size_t old_len, size_t new_len, int flags,
+			...);
+	int (*mprotect)(void *addr, size_t len, int prot);
+	int (*pkey_mprotect)(void *addr, size_t len, int prot, int pkey);
+	int (*madvise)(void *addr, size_t len, int advice);
 };
 
 /* Filled once by fa_resolve(); valid after fa_resolved() */
@@ -99,7 +107,9 @@ static inline bool fa_active(void)
  * O_DSYNC; same_file; fs: a file system not in FNACCEL_FS; bad_pair:
  * copy_file_range failed between these devices before; fd_reused: the
  * source fd was closed since; src_changed: its identity, size, mtime or
- * ctime; buffer_changed: the buffer's hash; copy_failed:
+ * ctime; mapping_changed: the program unmapped or reprotected memory
+ * since the read (the buffer may fault now: the real write says EFAULT);
+ * buffer_changed: the buffer's hash; copy_failed:
  * copy_file_range copied nothing.
  */
 #define FA_SKIP_REASONS(X)						\
@@ -117,6 +127,7 @@ static inline bool fa_active(void)
 	X(bad_pair)							\
 	X(fd_reused)							\
 	X(src_changed)							\
+	X(mapping_changed)						\
 	X(buffer_changed)						\
 	X(copy_failed)
 
@@ -167,6 +178,19 @@ static inline void fa_count_skip(enum fa_skip why)
 bool fa_fs_allowed(uint64_t magic);
 
 /* ---- track.c: the read -> write tracking -------------------------------- */
+
+/*
+ * Bumped by the wrappers of munmap, mremap, mprotect, pkey_mprotect,
+ * mmap with MAP_FIXED and madvise(MADV_GUARD_INSTALL) before the real
+ * call: memory that was readable at a read may fault since.  A write
+ * whose read saw another value does not touch the buffer.
+ */
+extern _Atomic uint32_t fa_map_gen;
+
+static inline void fa_mappings_changing(void)
+{
+	atomic_fetch_add_explicit(&fa_map_gen, 1, memory_order_seq_cst);
+}
 
 /* A close, dup2 or dup3 over fd: state read through it is stale */
 void fa_fd_closed(int fd);

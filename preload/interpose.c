@@ -8,13 +8,17 @@
  * fortified __*_chk entries included.  Each wrapper is thin: while the
  * library is not ready or FNACCEL_DISABLE is set it forwards to libc,
  * else it hands the call to track.c.  Closing calls bump the descriptor
- * generations first, so state read through a reused fd number is stale.
+ * generations first, so state read through a reused fd number is stale;
+ * calls that can make memory unreadable bump the mapping generation
+ * first, so a write after them does not read the buffer itself.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,6 +27,9 @@
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
 #endif
 
 /* glibc's fortify entries (bits/unistd.h declares them only with
@@ -175,4 +182,80 @@ FA_EXPORT void closefrom(int lowfd)
 		return;
 	}
 	syscall(SYS_close_range, lowfd < 0 ? 0 : lowfd, ~0u, 0);
+}
+
+/*
+ * The calls after which memory read into may fault: the thinnest
+ * wrappers (one atomic add, no lock), as signal safe as the call itself.  mmap only with MAP_FIXED, madvise only for guard pages:
+ * nothing else takes readable memory away.
+ */
+FA_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		     off_t off)
+{
+	if (flags & MAP_FIXED)
+		fa_mappings_changing();
+	if (fa_resolved() && fa_real.mmap)
+		return fa_real.mmap(addr, len, prot, flags, fd, off);
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+FA_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off)
+	__attribute__((alias("mmap")));
+
+FA_EXPORT int munmap(void *addr, size_t len)
+{
+	fa_mappings_changing();
+	if (fa_resolved() && fa_real.munmap)
+		return fa_real.munmap(addr, len);
+	return (int)syscall(SYS_munmap, addr, len);
+}
+
+FA_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags,
+		       ...)
+{
+	void *new_addr = NULL;
+	va_list ap;
+
+	/* glibc takes the fifth argument only with MREMAP_FIXED */
+	if (flags & MREMAP_FIXED) {
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	fa_mappings_changing();
+	if (fa_resolved() && fa_real.mremap)
+		return fa_real.mremap(old, old_len, new_len, flags, new_addr);
+	return (void *)syscall(SYS_mremap, old, old_len, new_len, flags,
+			       new_addr);
+}
+
+FA_EXPORT int mprotect(void *addr, size_t len, int prot)
+{
+	fa_mappings_changing();
+	if (fa_resolved() && fa_real.mprotect)
+		return fa_real.mprotect(addr, len, prot);
+	return (int)syscall(SYS_mprotect, addr, len, prot);
+}
+
+FA_EXPORT int pkey_mprotect(void *addr, size_t len, int prot, int pkey)
+{
+	fa_mappings_changing();
+	if (fa_resolved() && fa_real.pkey_mprotect)
+		return fa_real.pkey_mprotect(addr, len, prot, pkey);
+#ifdef SYS_pkey_mprotect
+	return (int)syscall(SYS_pkey_mprotect, addr, len, prot, pkey);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+FA_EXPORT int madvise(void *addr, size_t len, int advice)
+{
+	if (advice == MADV_GUARD_INSTALL)
+		fa_mappings_changing();
+	if (fa_resolved() && fa_real.madvise)
+		return fa_real.madvise(addr, len, advice);
+	return (int)syscall(SYS_madvise, addr, len, advice);
 }

@@ -52,6 +52,12 @@ void fa_resolve(void)
 	fa_real.closefrom = fa_sym("closefrom");
 	fa_real.dup2 = fa_sym("dup2");
 	fa_real.dup3 = fa_sym("dup3");
+	fa_real.mmap = fa_sym("mmap64");
+	fa_real.munmap = fa_sym("munmap");
+	fa_real.mremap = fa_sym("mremap");
+	fa_real.mprotect = fa_sym("mprotect");
+	fa_real.pkey_mprotect = fa_sym("pkey_mprotect");
+	fa_real.madvise = fa_sym("madvise");
 	fa_resolving = false;
 	atomic_store_explicit(&fa_real_ready, true, memory_order_release);
 	errno = saved_errno;

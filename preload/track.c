@@ -18,6 +18,9 @@
  *  - the source descriptor was not closed since (a generation per fd
  *    number, bumped by our close, dup2, dup3 and close_range) and the
  *    source's identity, size, mtime and ctime are unchanged;
+ *  - no memory was unmapped or reprotected since (fa_map_gen, bumped by
+ *    our munmap, mprotect ... wrappers): the buffer may fault now, where
+ *    the real write returns EFAULT;
  *  - the buffer's fingerprint is unchanged (fa_buf_hash()).
  *
  * After the copy the source is checked again and, with FNACCEL_VERIFY=reread
@@ -45,6 +48,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
@@ -55,7 +59,14 @@
 
 #define FA_OFF_MAX ((off_t)INT64_MAX)
 
-/* ---- descriptor generations ----------------------------------------- */
+/* ---- descriptor and mapping generations -------------------------------- */
+
+_Atomic uint32_t fa_map_gen;
+
+static uint32_t fa_map_gen_now(void)
+{
+	return atomic_load_explicit(&fa_map_gen, memory_order_seq_cst);
+}
 
 #define FA_GEN_SLOTS 1024u
 static _Atomic uint32_t fa_fd_gen[FA_GEN_SLOTS];
@@ -74,6 +85,7 @@ struct fa_track {
 	enum fa_skip reason;	/* why these bytes cannot be copied */
 	int fd;
 	uint32_t gen;		/* fa_gen(fd) before the read */
+	uint32_t map_gen;	/* fa_map_gen before the read */
 	const char *buf;
 	size_t len;		/* bytes the read returned */
 	size_t done;		/* bytes of buf written since */
@@ -336,6 +348,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	struct stat after;
 	off_t pos = off;
 	off_t end;
+	uint32_t map_gen;
 	uint32_t gen;
 	ssize_t ret;
 	int err;
@@ -352,6 +365,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 		goto out;
 	}
 	gen = fa_gen(fd);
+	map_gen = fa_map_gen_now();
 	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
 		why = FA_SKIP_src_not_regular;
 	} else if (!fa_dev_allowed(fd, before.st_dev)) {
@@ -379,6 +393,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	t->reason = why;
 	t->fd = fd;
 	t->gen = gen;
+	t->map_gen = map_gen;
 	t->buf = buf;
 	t->len = (size_t)ret;
 	t->done = 0;
@@ -436,6 +451,9 @@ static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
 		return FA_SKIP_fd_reused;
 	if (fstat(t->fd, &now) < 0 || !fa_same_file_state(&t->st, &now))
 		return FA_SKIP_src_changed;
+	/* The buffer may fault since: only the real write may touch it */
+	if (fa_map_gen_now() != t->map_gen)
+		return FA_SKIP_mapping_changed;
 	if (fa_buf_hash(t->buf, t->len) != t->hash)
 		return FA_SKIP_buffer_changed;
 	return FA_SKIP_NONE;
@@ -504,6 +522,7 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	/* Prove the copy right, else write the buffer over it */
 	if (fa_gen(t->fd) != t->gen || fstat(t->fd, &now) < 0 ||
 	    !fa_same_file_state(&t->st, &now) ||
+	    fa_map_gen_now() != t->map_gen ||
 	    (fa_config.verify_reread &&
 	     !fa_reread_same(t->fd, t->off + (off_t)start, buf, total))) {
 		fn_stat_add(&fa_live.preload_verify_failures, 1);
@@ -599,9 +618,10 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
  * that copy_file_range(2) accepts.  A zero-length copy_file_range runs
  * the kernel's checks (EXDEV across file systems that cannot copy
  * between them) and copies nothing: where it fails, the real sendfile's
- * in-kernel splice beats the engine's user-space fallback.
+ * in-kernel splice beats the engine's user-space fallback.  Touches
+ * neither off nor the files' offsets.
  */
-static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
+static bool fa_sendfile_ok(int out, int in, size_t n)
 {
 	struct stat si;
 	struct stat so;
@@ -610,7 +630,7 @@ static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 	int fl_in;
 	int fl_out;
 
-	if (n == 0 || (off && *off < 0))
+	if (n == 0 || n > SSIZE_MAX)
 		return false;
 	if (fstat(in, &si) < 0 || fstat(out, &so) < 0 ||
 	    !S_ISREG(si.st_mode) || !S_ISREG(so.st_mode))
@@ -635,10 +655,29 @@ static bool fa_sendfile_ok(int out, int in, const off_t *off, size_t n)
 }
 
 /*
+ * The kernel's own argument checks: sendfile(2) with a count of 0 reads
+ * and writes back *off (EFAULT), checks both descriptors (EBADF, EINVAL),
+ * the source position (EINVAL when negative, EOVERFLOW at or past the
+ * smaller file system's size limit) and copies nothing.  The count
+ * matters once more: a position plus count beyond 2^63 - 1 is EINVAL.
+ * True if the kernel would take the call, so the engine may do it.
+ */
+static bool fa_sendfile_probe(int out, int in, off_t *off, size_t n)
+{
+	off_t pos;
+
+	if (syscall(SYS_sendfile, out, in, off, (size_t)0) != 0)
+		return false;
+	pos = off ? *off : lseek(in, 0, SEEK_CUR);
+	return pos >= 0 && (uint64_t)pos + n <= (uint64_t)FA_OFF_MAX;
+}
+
+/*
  * sendfile(2) between regular files as fn_copy_range(): a NULL off uses
  * and advances in's file offset, else *off is used and advanced; out's
  * offset always advances; at most FA_SENDFILE_MAX bytes.  Anything else,
- * and any failure of the engine, is the real sendfile.
+ * any call the kernel would refuse and any failure of the engine is the
+ * real sendfile, which then gives the kernel's answer.
  */
 ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 {
@@ -650,7 +689,8 @@ ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 		return fa_call_sendfile(out, in, off, n);
 	t->busy = 1;
 	fa_fence();
-	if (fa_sendfile_ok(out, in, off, n)) {
+	if (fa_sendfile_ok(out, in, n) &&
+	    fa_sendfile_probe(out, in, off, n)) {
 		pthread_testcancel();
 		ret = fn_copy_range(in, off, out, NULL,
 				    MIN(n, FA_SENDFILE_MAX), 0);

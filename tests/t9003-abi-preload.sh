@@ -16,6 +16,13 @@ test_expect_success 'nm -D: exactly the libc names, nothing of the engine' '
 	copy_file_range
 	dup2
 	dup3
+	madvise
+	mmap
+	mmap64
+	mprotect
+	mremap
+	munmap
+	pkey_mprotect
 	pread
 	pread64
 	pwrite
