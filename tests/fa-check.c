@@ -308,6 +308,104 @@ static int scenario_threads(const char *src, const char *dst)
 	return ret;
 }
 
+/*
+ * The buffer made unreadable between the read and the write, in each way
+ * the library watches: the write and a pwrite must fail with EFAULT (and
+ * the library must not crash reading the buffer itself).  A guard page
+ * needs Linux 6.13: where madvise refuses it, that way is left out.
+ * Prints the number of ways tried.
+ */
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+static void *unmap_thread(void *p)
+{
+	return (void *)(long)munmap(p, BLK);
+}
+
+static int unreadable(int how, char *p)
+{
+	pthread_t th;
+	void *ret;
+	char *q;
+
+	switch (how) {
+	case 0:
+		return mprotect(p, BLK, PROT_NONE);
+	case 1:
+		return munmap(p, BLK);
+	case 2:
+		q = mmap(p, BLK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_FIXED, -1, 0);
+		return q == p ? 0 : -1;
+	case 3:
+		q = mmap(NULL, BLK, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (q == MAP_FAILED)
+			return -1;
+		q = mremap(p, BLK, BLK, MREMAP_MAYMOVE | MREMAP_FIXED, q);
+		return q == MAP_FAILED ? -1 : 0;
+	case 4:
+		if (pthread_create(&th, NULL, unmap_thread, p) ||
+		    pthread_join(th, &ret))
+			return -1;
+		return (int)(long)ret;
+	default:
+		return madvise(p, BLK, MADV_GUARD_INSTALL) ? 1 : 0;
+	}
+}
+
+static int scenario_efault(const char *src, const char *dst)
+{
+	static const char *const ways[] = {
+		"mprotect", "munmap", "mmap MAP_FIXED", "mremap", "thread",
+		"guard page"
+	};
+	int in = open(src, O_RDONLY);
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t w, pw;
+	int tried = 0;
+	int ret = 0;
+	char *p;
+	int r;
+
+	if (in < 0 || out < 0)
+		die("open");
+	for (int i = 0; i < 6; i++) {
+		p = mmap(NULL, BLK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		if (pread(in, p, blk_len, 0) != BLK)
+			die("pread");
+		r = unreadable(i, p);
+		if (r > 0)
+			continue;	/* no guard pages here */
+		if (r < 0)
+			die(ways[i]);
+		tried++;
+		errno = 0;
+		w = write(out, p, BLK);
+		if (w != -1 || errno != EFAULT) {
+			fprintf(stderr, "fa-check: %s: write %zd, %s\n",
+				ways[i], w, strerror(errno));
+			ret = 1;
+		}
+		errno = 0;
+		pw = pwrite(out, p, BLK, 0);
+		if (pw != -1 || errno != EFAULT) {
+			fprintf(stderr, "fa-check: %s: pwrite %zd, %s\n",
+				ways[i], pw, strerror(errno));
+			ret = 1;
+		}
+	}
+	close(in);
+	close(out);
+	printf("%d\n", tried);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *how;
@@ -327,6 +425,8 @@ int main(int argc, char **argv)
 		return scenario_signal(argv[2], argv[3], argv[4]);
 	if (strcmp(how, "threads") == 0)
 		return scenario_threads(argv[2], argv[3]);
+	if (strcmp(how, "efault") == 0)
+		return scenario_efault(argv[2], argv[3]);
 	if (strcmp(how, "edit") == 0 || strcmp(how, "pwrite") == 0 ||
 	    strcmp(how, "truncate") == 0 || strcmp(how, "plain") == 0 ||
 	    ((strcmp(how, "reuse") == 0 || strcmp(how, "dup2") == 0) &&

@@ -37,6 +37,16 @@ else
 	test_skip 'fortified build' 'fa-check built without optimization'
 fi
 
+# munmap, mprotect, mmap MAP_FIXED, mremap, another thread's munmap, a
+# guard page: the library must not read the buffer, the write says EFAULT
+test_expect_success 'buffer unreadable at the write: EFAULT, no crash' '
+	"$FA_CHECK" efault xfs/a xfs/ef >ways.ref &&
+	rm -f st && fn_preload st "$FA_CHECK" efault xfs/a xfs/ef >ways &&
+	cmp ways.ref ways && test "$(cat ways)" -ge 5 &&
+	fn_expect_stat preload_skip_mapping_changed $((2 * $(cat ways))) st &&
+	fn_expect_stat preload_write_substituted_ops 0 st
+'
+
 test_expect_success 'source changed through a shared mmap: caught by the re-read, repaired' '
 	cp xfs/a xfs/m1 && cp xfs/a xfs/m2 &&
 	"$FA_CHECK" mmap xfs/m1 xfs/mm.ref &&
