@@ -186,8 +186,9 @@ FA_EXPORT void closefrom(int lowfd)
 
 /*
  * The calls after which memory read into may fault: the thinnest
- * wrappers (one atomic add, no lock), as signal safe as the call itself.  mmap only with MAP_FIXED, madvise only for guard pages:
- * nothing else takes readable memory away.
+ * wrappers (one atomic add, no lock), as signal safe as the call itself.
+ * mmap only with MAP_FIXED, madvise only for guard pages: nothing else
+ * takes readable memory away.
  */
 FA_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
 		     off_t off)

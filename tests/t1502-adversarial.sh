@@ -147,7 +147,7 @@ for fs in ext4 xfs; do
 	# FNACCEL_MIN_SIZE is checked against the count a read asks for,
 	# not the bytes it returns (fnaccel(1)): the short last block of a
 	# copy is substituted too, so the whole copy shares its extents
-	test_expect_success "$fs: FNACCEL_MIN_SIZE applies to the count a read asks for" "
+	test_expect_success "$fs: FNACCEL_MIN_SIZE: the count a read asks for" "
 		head -c 131073 $I >$fn_trash/$fs/in.131073 &&
 		head -c 1 $I >$fn_trash/$fs/in.1 &&
 		adv min2 $fs copy $fn_trash/$fs/in.1 out &&
