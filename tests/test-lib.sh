@@ -296,8 +296,8 @@ fn_umount()
 		{ echo "fnpassfs exited $st" >&2; return 1; }
 }
 
-# fn_stat KEY MNT: the value of KEY in MNT/.stats
-fn_stat()
+# fn_fs_stat KEY MNT [NAME]: the value of KEY in MNT/.stats (or MNT/NAME)
+fn_fs_stat()
 {
 	awk -v k="$1" '$1 == k { print $2; found = 1 } END { exit !found }' \
 		"$2/${3:-.stats}"
