@@ -1,191 +1,261 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: MIT
-# fs-bench.sh: fnpassfs against its own backing directory, in one run.
+# fs-bench.sh: fnpassfs against the native directory it serves, in one run.
 #
-#   bench/fs-bench.sh [-n RUNS] [-s SIZE_MIB] [-d DIR] [-o FNPASSFS_OPTIONS]
+#	bench/fs-bench.sh [--dir DIR] [--size 1G] [--runs 3] [--files 10000]
+#		[--rand-seconds 10] [--grep WORD] [--opts MOUNTOPTS]
+#		[--peer NAME=CMD]...
 #
-# Each workload runs RUNS times on the native directory and through a
-# fnpassfs mount of that same directory, interleaved (native, mount,
-# native, mount ...), and prints a Markdown table of the medians with the
-# ratio mount/native (for rates; native/mount for times, so above 1 is
-# always "the mount is as fast").  Needs root (mounts), fio and python3.
-# Environment: FN_BUILDDIR (the build tree, default: this script's ..).
-set -eu
+# Every row runs on the same backing directory, natively and through each
+# mount, interleaved (native, mount, native, mount ...), and reports the
+# median of --runs repetitions with the min-max beside it and the ratio to
+# native (higher is better: native time / mount time, or mount rate /
+# native rate).  --peer adds another FUSE passthrough to compare with, as
+# NAME=COMMAND where COMMAND is run as "COMMAND SOURCE MOUNTPOINT" and must
+# mount in the background (e.g. "hp=_libfuse/prefix/passthrough_hp").
+# Reads, writes and random reads use fio (installed by scripts/install-deps).
+# Run as root from the top of a built tree.  Prints a Markdown table.
+set -euo pipefail
 
-runs=5
-size=1024
-opts=
+top=$(cd "$(dirname "$0")/.." && pwd)
 dir=
-while getopts n:s:d:o: c; do
-	case $c in
-	n) runs=$OPTARG ;;
-	s) size=$OPTARG ;;
-	d) dir=$OPTARG ;;
-	o) opts=$OPTARG ;;
-	*) echo "usage: $0 [-n RUNS] [-s SIZE_MIB] [-d DIR] [-o OPTIONS]" >&2
-	   exit 2 ;;
-	esac
-done
+size=1G
+runs=3
+files=10000
+rand_seconds=10
+grep_pat=
+opts=
+peers=()
 
-top=${FN_BUILDDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-fp=$top/fs/fnpassfs
-[ -x "$fp" ] || { echo "fs-bench: build first: $fp missing" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "fs-bench: needs root (mounts)" >&2; exit 1; }
-if ! command -v fio >/dev/null 2>&1; then
-	apt-get install -y fio >/dev/null 2>&1 ||
-		{ echo "fs-bench: fio missing (apt-get install fio)" >&2; exit 1; }
-fi
+usage()
+{
+	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dir) dir=$2; shift ;;
+	--size) size=$2; shift ;;
+	--runs) runs=$2; shift ;;
+	--files) files=$2; shift ;;
+	--rand-seconds) rand_seconds=$2; shift ;;
+	--grep) grep_pat=$2; shift ;;
+	--opts) opts=$2; shift ;;
+	--peer) peers+=("$2"); shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "fs-bench: $1: unknown option" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+case $runs in ''|*[!0-9]*|0) echo "fs-bench: --runs=$runs: not a count" >&2; exit 2 ;; esac
+for c in fio python3; do
+	command -v $c >/dev/null || { echo "fs-bench: $c missing: run scripts/install-deps" >&2; exit 1; }
+done
+fnpassfs=$top/fs/fnpassfs
+[ -x "$fnpassfs" ] || { echo "fs-bench: $fnpassfs not built" >&2; exit 1; }
 
 work=$(mktemp -d "${dir:-/var/tmp}/fs-bench.XXXXXX")
-back=$work/back
-mnt=$work/mnt
-mkdir "$back" "$mnt"
-pid=
+src=$work/src
+mkdir -p "$src"
+declare -A mnt_of mount_cmd
+variants=(native fnpassfs)
+mount_cmd[fnpassfs]="$fnpassfs ${opts:+-o $opts}"
+for p in "${peers[@]}"; do
+	variants+=("${p%%=*}")
+	mount_cmd[${p%%=*}]=${p#*=}
+done
 
 cleanup()
 {
-	if [ -n "$pid" ]; then
-		fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null
-		kill "$pid" 2>/dev/null || true
-	fi
+	local v
+	for v in "${variants[@]}"; do
+		[ "$v" = native ] && continue
+		if mountpoint -q "$work/mnt-$v" 2>/dev/null; then
+			fusermount3 -u "$work/mnt-$v" 2>/dev/null ||
+				fusermount3 -uz "$work/mnt-$v"
+		fi
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-mount_fp()
+# mount_variant V: (re)mount V over $src; its directory is ${mnt_of[V]}
+mount_variant()
 {
-	if [ -n "$opts" ]; then
-		"$fp" -f "$back" "$mnt" -o "$opts" 2>>"$work/fnpassfs.log" &
-	else
-		"$fp" -f "$back" "$mnt" 2>>"$work/fnpassfs.log" &
-	fi
-	pid=$!
-	for j in $(seq 100); do
-		grep -q " $mnt fuse" /proc/self/mounts && return 0
+	local v=$1 m=$work/mnt-$1 i
+	mnt_of[$v]=$m
+	mkdir -p "$m"
+	# shellcheck disable=SC2086
+	${mount_cmd[$v]} "$src" "$m"
+	for i in $(seq 100); do
+		mountpoint -q "$m" && return 0
 		sleep 0.1
 	done
-	echo "fs-bench: fnpassfs did not mount" >&2
+	echo "fs-bench: $v did not mount" >&2
 	exit 1
 }
 
-umount_fp()
+umount_variant()
 {
-	fusermount3 -u "$mnt"
-	wait "$pid" || true
-	pid=
+	local m=$work/mnt-$1 i
+	fusermount3 -u "$m"
+	# the daemon may still be closing files; wait until it is gone
+	for i in $(seq 100); do
+		mountpoint -q "$m" || return 0
+		sleep 0.1
+	done
+}
+
+# root_of V: the directory where V's rows work
+root_of()
+{
+	if [ "$1" = native ]; then echo "$src"; else echo "${mnt_of[$1]}"; fi
+}
+
+drop_caches()
+{
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
 }
 
 now() { date +%s.%N; }
 
-# secs CMD...: run CMD, print its wall time in seconds
-secs()
+# time_cmd CMD...: seconds the command took
+time_cmd()
 {
+	local t0 t1
 	t0=$(now)
 	"$@" >/dev/null 2>&1
 	t1=$(now)
-	echo "$t1 - $t0" | bc -l
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }' 
 }
 
-median()
+# fio_rate FILE RW BS [fio options]: MB/s (fio's bandwidth)
+fio_rate()
 {
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2];
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	local f=$1 rw=$2 bs=$3
+	shift 3
+	fio --name=fsbench --filename="$f" --rw="$rw" --bs="$bs" \
+		--size="$size" --ioengine=psync --output-format=json "$@" |
+	python3 -c 'import json,sys
+j = json.load(sys.stdin)["jobs"][0]
+rw = "write" if j["write"]["bw_bytes"] > 0 else "read"
+print("%.1f" % (j[rw]["bw_bytes"] / 1e6))'
 }
 
-fio_bw() # fio_bw DIR NAME RW BS [extra]: MiB/s
+# Rows: each prints one number for variant V: seconds (lower is better)
+# or a rate (MB/s, IOPS: higher is better), said by the row's unit.
+row_units=()
+row_names=()
+declare -A results
+
+add_row() { row_names+=("$1"); row_units+=("$2"); }
+add_row "sequential read, backing warm, FUSE cache cold (1 MiB)" MB/s
+add_row "sequential read, caches warm (1 MiB)" MB/s
+add_row "4 KiB random read (${rand_seconds}s)" IOPS
+add_row "sequential write + fsync (1 MiB)" MB/s
+add_row "cp of $size inside the mount" s
+add_row "dd bs=128k of $size inside the mount" s
+add_row "create $files files" s
+add_row "stat $files files (ls -lU)" s
+add_row "unlink $files files" s
+
+run_row()
 {
-	d=$1 name=$2 rw=$3 bs=$4
-	shift 4
-	fio --name="$name" --directory="$d" --filename=data --rw="$rw" \
-		--bs="$bs" --size="${size}M" --ioengine=psync --numjobs=1 --invalidate=0 \
-		--output-format=terse --terse-version=3 "$@" 2>/dev/null |
-	awk -F';' -v rw="$rw" '{
-		# terse v3: field 7 read bw KiB/s, field 48 write bw KiB/s
-		bw = (rw ~ /write/) ? $48 : $7; printf "%.1f\n", bw / 1024 }'
+	local i=$1 v=$2 d
+	d=$(root_of "$v")
+	case $i in
+	0)	# backing warm, FUSE cold: remount, warm the backing file
+		[ "$v" != native ] && { umount_variant "$v"; mount_variant "$v"; }
+		cat "$src/big" >/dev/null
+		fio_rate "$d/big" read 1M ;;
+	1)	cat "$d/big" >/dev/null
+		fio_rate "$d/big" read 1M ;;
+	2)	fio_rate "$d/big" randread 4k --runtime="$rand_seconds" \
+			--time_based | awk -v s=4096 '{ printf "%.0f\n", $1 * 1e6 / s }' ;;
+	3)	rm -f "$d/w"
+		fio_rate "$d/w" write 1M --end_fsync=1
+		rm -f "$d/w" ;;
+	4)	rm -f "$d/cp"
+		time_cmd cp "$d/big" "$d/cp"
+		rm -f "$d/cp" ;;
+	5)	rm -f "$d/dd"
+		time_cmd dd if="$d/big" of="$d/dd" bs=128k
+		rm -f "$d/dd" ;;
+	6)	rm -rf "$d/meta"; mkdir "$d/meta"
+		time_cmd python3 -c 'import os,sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    os.close(os.open("%s/f%d" % (d, i), os.O_CREAT | os.O_WRONLY, 0o644))' "$d/meta" "$files" ;;
+	7)	[ "$v" != native ] && { umount_variant "$v"; mount_variant "$v"; }
+		time_cmd ls -lU "$d/meta" ;;
+	8)	time_cmd python3 -c 'import os,sys
+d = sys.argv[1]
+for n in os.listdir(d):
+    os.unlink(os.path.join(d, n))' "$d/meta" ;;
+	esac
 }
 
-meta() # meta DIR: seconds for create+stat+unlink of 10,000 files
-{
-	python3 - "$1" <<'EOF'
-import os, sys, time
-d = os.path.join(sys.argv[1], "meta")
-os.mkdir(d)
-t = time.perf_counter()
-for i in range(10000):
-    os.close(os.open(os.path.join(d, "f%d" % i), os.O_CREAT | os.O_WRONLY, 0o644))
-for i in range(10000):
-    os.stat(os.path.join(d, "f%d" % i))
-for i in range(10000):
-    os.unlink(os.path.join(d, "f%d" % i))
-print(time.perf_counter() - t)
-os.rmdir(d)
-EOF
-}
-
-# the data: one file of SIZE MiB, in the backing page cache (fio runs
-# with invalidate=0: the backing cache stays warm, a new mount is cold)
-head -c "${size}M" /dev/urandom >"$back/data"
-cat "$back/data" >/dev/null
-
-results=$work/results
-: >"$results"
-rec() { echo "$1 $2 $3" >>"$results"; }	# workload side value
-
-# (functions share the shell's variables: the run counter is "run")
-run=0
-while [ $run -lt "$runs" ]; do
-	run=$((run + 1))
-	# native
-	rec seqread native "$(fio_bw "$back" r read 1M)"
-	rec seqwrite native "$(fio_bw "$back" w write 1M --filename=wdata --end_fsync=1)"
-	rec randread native "$(fio_bw "$back" rr randread 4k --runtime=5 --time_based)"
-	rec meta native "$(meta "$back")"
-	rec cp native "$(secs cp "$back/data" "$back/copy")"
-	rm -f "$back/copy"
-	rec dd native "$(secs dd if="$back/data" of="$back/copy" bs=128k)"
-	rm -f "$back/copy" "$back/wdata"
-	sync
-	# through the mount; a fresh mount: the FUSE page cache is cold
-	mount_fp
-	rec seqread fnpassfs "$(fio_bw "$mnt" r read 1M)"
-	rec seqread_warm fnpassfs "$(fio_bw "$mnt" r read 1M)"
-	rec seqwrite fnpassfs "$(fio_bw "$mnt" w write 1M --filename=wdata --end_fsync=1)"
-	rec randread fnpassfs "$(fio_bw "$mnt" rr randread 4k --runtime=5 --time_based)"
-	rec meta fnpassfs "$(meta "$mnt")"
-	rec cp fnpassfs "$(secs cp "$mnt/data" "$mnt/copy")"
-	rm -f "$mnt/copy"
-	rec dd fnpassfs "$(secs dd if="$mnt/data" of="$mnt/copy" bs=128k)"
-	rm -f "$mnt/copy" "$mnt/wdata"
-	umount_fp
-	sync
-	# the native warm read is the same as cold: the backing cache is warm
-	rec seqread_warm native "$(fio_bw "$back" r read 1M)"
+# The file every data row reads: written once, natively
+head -c "$size" /dev/urandom >"$src/big" 2>/dev/null ||
+	fio --name=mk --filename="$src/big" --rw=write --bs=1M --size="$size" \
+		--output-format=terse >/dev/null
+sync
+for v in "${variants[@]}"; do
+	[ "$v" = native ] || mount_variant "$v"
 done
 
-med() { awk -v w="$1" -v s="$2" '$1 == w && $2 == s { print $3 }' "$results" | median; }
+for ((r = 0; r < runs; r++)); do
+	for i in "${!row_names[@]}"; do
+		[ -n "$grep_pat" ] && [[ ${row_names[$i]} != *"$grep_pat"* ]] && continue
+		# alternate which variant goes first, so neither is always cold
+		order=("${variants[@]}")
+		((r % 2)) && order=($(printf '%s\n' "${variants[@]}" | tac))
+		for v in "${order[@]}"; do
+			results[$i,$v]+="$(run_row "$i" "$v") "
+		done
+	done
+done
 
-echo "fnpassfs vs native, $runs runs, median, ${size} MiB, $(uname -r), options: ${opts:-default}"
-echo
-echo "| workload | native | fnpassfs | ratio |"
-echo "|---|---:|---:|---:|"
-row() # row WORKLOAD LABEL UNIT rate|time
+# median and min-max of a list of numbers
+stats()
 {
-	n=$(med "$1" native) f=$(med "$1" fnpassfs)
-	if [ "$4" = rate ]; then
-		r=$(echo "$f / $n" | bc -l)
-	else
-		r=$(echo "$n / $f" | bc -l)
-	fi
-	printf '| %s | %.2f %s | %.2f %s | %.2fx |\n' "$2" "$n" "$3" "$f" "$3" "$r"
+	tr ' ' '\n' | sed '/^$/d' | sort -g | awk '
+	{ v[NR] = $1 }
+	END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3g %.3g-%.3g\n", m, v[1], v[NR]
+	}'
 }
-row seqread "sequential read, 1 MiB, FUSE cache cold" MiB/s rate
-row seqread_warm "sequential read, 1 MiB, FUSE cache warm" MiB/s rate
-row seqwrite "sequential write, 1 MiB, fsync at end" MiB/s rate
-row randread "random read, 4 KiB" MiB/s rate
-row meta "create+stat+unlink 10,000 files" s time
-row cp "cp ${size} MiB inside" s time
-row dd "dd bs=128k ${size} MiB inside" s time
+
+fstype=$(findmnt -no FSTYPE -T "$src")
+echo "# fnpassfs vs native: $(uname -r), $(nproc) cores, backing $fstype," \
+	"$size files, $runs runs, $(date -u +%Y-%m-%d)"
+echo "# mount options: ${opts:-defaults}; ratio = speed relative to native" \
+	"(higher is better)"
 echo
-echo "(ratio: above 1 means the mount is as fast as native or faster)"
+header="| row | unit | native median (min-max)"
+sep="|---|---|---"
+for v in "${variants[@]:1}"; do
+	header+=" | $v median (min-max) | $v ratio"
+	sep+="|---|---"
+done
+echo "$header |"
+echo "$sep|"
+for i in "${!row_names[@]}"; do
+	[ -n "${results[$i,native]:-}" ] || continue
+	read -r nmed nrange <<<"$(echo "${results[$i,native]}" | stats)"
+	line="| ${row_names[$i]} | ${row_units[$i]} | $nmed ($nrange)"
+	for v in "${variants[@]:1}"; do
+		read -r med range <<<"$(echo "${results[$i,$v]}" | stats)"
+		if [ "${row_units[$i]}" = s ]; then
+			ratio=$(awk -v a="$nmed" -v b="$med" 'BEGIN { printf "%.2f", a / b }')
+		else
+			ratio=$(awk -v a="$med" -v b="$nmed" 'BEGIN { printf "%.2f", a / b }')
+		fi
+		line+=" | $med ($range) | ${ratio}x"
+	done
+	echo "$line |"
+done

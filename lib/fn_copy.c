@@ -269,19 +269,14 @@ __attribute__((constructor)) static void fn_copy_init(void)
 
 /* ---- the copy ------------------------------------------------------- */
 
-/* Where a copy starts: *off, or the file offset; -EINVAL if negative */
-static int fn_start_pos(int fd, const off_t *off, off_t *pos)
-{
-	*pos = off ? *off : lseek(fd, 0, SEEK_CUR);
-	if (*pos < 0)
-		return off ? -EINVAL : -errno;
-	return 0;
-}
-
 /*
- * What copy_file_range(2) would refuse, with its errno, so the fallback
- * never copies what the kernel would not (generic_copy_file_checks() in
- * fs/read_write.c).  Sets the positions; *len may be clamped.
+ * What copy_file_range(2) would refuse, with its errno and in its order,
+ * so the fallback never copies what the kernel would not and an error is
+ * the same with or without the kernel path: the descriptors (fdget), the
+ * flags, then generic_file_rw_checks() (file types before access modes),
+ * the wrap check, the overlap check on the count cut at EOF, and
+ * rw_verify_area() (negative offsets), as in fs/read_write.c since 5.19.
+ * Sets the positions; *len may be clamped.
  */
 static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
 			 const off_t *off_out, size_t *len)
@@ -291,49 +286,61 @@ static int fn_copy_check(struct fn_copy *c, const off_t *off_in,
 	int fl_in;
 	int fl_out;
 	uint64_t count;
-	int ret;
 
+	/* fdget() refuses O_PATH descriptors as it refuses closed ones */
+	fl_in = fcntl(c->in, F_GETFL);
+	if (fl_in < 0 || (fl_in & O_PATH))
+		return -EBADF;
+	fl_out = fcntl(c->out, F_GETFL);
+	if (fl_out < 0 || (fl_out & O_PATH))
+		return -EBADF;
 	if (c->flags & ~FN_COPY_FLAGS_ALL)
 		return -EINVAL;
 	if (fstat(c->in, &st_in) < 0 || fstat(c->out, &st_out) < 0)
 		return -errno;
-	fl_in = fcntl(c->in, F_GETFL);
-	fl_out = fcntl(c->out, F_GETFL);
-	if (fl_in < 0 || fl_out < 0)
-		return -errno;
-	if ((fl_in & O_PATH) || (fl_in & O_ACCMODE) == O_WRONLY)
-		return -EBADF;
-	if ((fl_out & O_PATH) || (fl_out & O_ACCMODE) == O_RDONLY ||
-	    (fl_out & O_APPEND))
-		return -EBADF;
 	if (S_ISDIR(st_in.st_mode) || S_ISDIR(st_out.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st_in.st_mode) || !S_ISREG(st_out.st_mode))
 		return -EINVAL;
+	if ((fl_in & O_ACCMODE) == O_WRONLY ||
+	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
+		return -EBADF;
 
-	ret = fn_start_pos(c->in, off_in, &c->pos_in);
-	if (ret == 0)
-		ret = fn_start_pos(c->out, off_out, &c->pos_out);
-	if (ret < 0)
-		return ret;
-	/* Ensure offsets don't wrap, as the kernel does */
+	/* A NULL offset is the file offset, never negative */
+	c->pos_in = off_in ? *off_in : lseek(c->in, 0, SEEK_CUR);
+	c->pos_out = off_out ? *off_out : lseek(c->out, 0, SEEK_CUR);
+	if ((!off_in && c->pos_in < 0) || (!off_out && c->pos_out < 0))
+		return -errno;
+	/* Ensure offsets don't wrap, as the kernel does (unsigned) */
 	if ((uint64_t)c->pos_in + *len < (uint64_t)c->pos_in ||
 	    (uint64_t)c->pos_out + *len < (uint64_t)c->pos_out)
 		return -EOVERFLOW;
+
+	c->size_in = st_in.st_size;
+	/* The count cut at the source's EOF, as the kernel judges it */
+	if (c->pos_in >= st_in.st_size)
+		count = 0;
+	else
+		count = MIN(*len, (uint64_t)st_in.st_size -
+				  (uint64_t)c->pos_in);
+	/*
+	 * generic_write_check_limits(): no byte fits at the largest offset.
+	 * Clamping the length to 0 below would say "EOF" instead.
+	 */
+	if (c->pos_out >= FN_OFF_MAX)
+		return -EFBIG;
+	if (st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino &&
+	    (uint64_t)c->pos_out + count > (uint64_t)c->pos_in &&
+	    (uint64_t)c->pos_out < (uint64_t)c->pos_in + count)
+		return -EINVAL;
+	/* rw_verify_area(): negative offsets, even for a length of 0 */
+	if (c->pos_in < 0 || c->pos_out < 0)
+		return -EINVAL;
+
 	/* Nothing goes beyond the largest off_t; a count fits ssize_t */
 	*len = MIN(*len, (size_t)SSIZE_MAX);
 	*len = MIN(*len, (size_t)(FN_OFF_MAX - c->pos_in));
 	*len = MIN(*len, (size_t)(FN_OFF_MAX - c->pos_out));
-
-	c->size_in = st_in.st_size;
-	if (st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino) {
-		/* Overlap is judged on the count shortened to EOF */
-		count = c->pos_in >= st_in.st_size ? 0 :
-			MIN(*len, (uint64_t)(st_in.st_size - c->pos_in));
-		if ((uint64_t)c->pos_out + count > (uint64_t)c->pos_in &&
-		    (uint64_t)c->pos_out < (uint64_t)c->pos_in + count)
-			return -EINVAL;
-	}
 	return 0;
 }
 
@@ -532,7 +539,7 @@ static int fn_copy_hole(struct fn_copy *c, size_t len)
 }
 
 /* FN_COPY_SPARSE: copy the data extents, recreate the holes */
-static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
+static ssize_t fn_copy_extents(struct fn_copy *c, int seek_fd, size_t len)
 {
 	off_t end;
 	off_t data;
@@ -541,13 +548,10 @@ static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
 	ssize_t n;
 	int ret;
 
-	/* Pseudo files report size 0: they have no holes to keep */
-	if (c->size_in == 0)
-		return fn_copy_data(c, len);
 	end = c->pos_in + (off_t)MIN(len, (uint64_t)MAX(c->size_in -
 							 c->pos_in, 0));
 	while (c->pos_in < end) {
-		data = lseek(c->in, c->pos_in, SEEK_DATA);
+		data = lseek(seek_fd, c->pos_in, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
 			data = end;		/* a hole up to EOF */
 		else if (data < 0)
@@ -563,7 +567,7 @@ static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
 		}
 		if (data >= end)
 			break;
-		hole = lseek(c->in, data, SEEK_HOLE);
+		hole = lseek(seek_fd, data, SEEK_HOLE);
 		hole = hole < 0 ? end : MIN(hole, end);
 		n = fn_copy_data(c, (size_t)(hole - data));
 		if (n < 0)
@@ -573,6 +577,36 @@ static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
 			break;		/* the source shrank under us */
 	}
 	return (ssize_t)done;
+}
+
+/*
+ * SEEK_DATA and SEEK_HOLE move the file offset, which a non-NULL off_in
+ * must leave alone (and a NULL one must keep on failure): seek on a
+ * private open file description of the source, or, where it cannot be
+ * reopened, put the offset back afterwards.
+ */
+static ssize_t fn_copy_sparse(struct fn_copy *c, size_t len)
+{
+	char path[64];
+	off_t saved;
+	ssize_t ret;
+	int fd;
+
+	/* Pseudo files report size 0: they have no holes to keep */
+	if (c->size_in == 0)
+		return fn_copy_data(c, len);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", c->in);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ret = fn_copy_extents(c, fd, len);
+		syscall(SYS_close, fd);
+		return ret;
+	}
+	saved = lseek(c->in, 0, SEEK_CUR);
+	ret = fn_copy_extents(c, c->in, len);
+	if (saved >= 0)
+		lseek(c->in, saved, SEEK_SET);
+	return ret;
 }
 
 /* Put the positions back where copy_file_range(2) would leave them */
@@ -625,6 +659,14 @@ FN_API ssize_t fn_copy_range(int fd_in, off_t *off_in, int fd_out,
 	ret = fn_copy_check(&c, off_in, off_out, &len);
 	if (ret < 0 || len == 0)
 		goto out;
+	/*
+	 * At a regular file's EOF there is nothing to copy: no system call,
+	 * no fallback counted for the last call of a cp-style loop (the
+	 * kernel would say EXDEV across file systems before it says 0).
+	 * A size of 0 may be a pseudo file: that one is read.
+	 */
+	if (c.size_in > 0 && c.pos_in >= c.size_in)
+		goto out;
 	if (flags & FN_COPY_NO_KERNEL)
 		fn_leave_kernel(&c, FN_FALLBACK_FORCED);
 	else if (!fn_kernel_copy_supported())
@@ -666,9 +708,14 @@ FN_API ssize_t fn_copy_ranges(int fd_in, int fd_out, const struct fn_range *r,
 		off_t out = r[i].off_out;
 		size_t len = r[i].len;
 
-		/* Merge the ranges that continue this one in both files */
-		for (j = i + 1; j < n && r[j].off_in == in + (off_t)len &&
-		     r[j].off_out == out + (off_t)len; j++)
+		/*
+		 * Merge the ranges that continue this one in both files;
+		 * unsigned sums, so offsets near the limit cannot overflow
+		 * (fn_copy_range() then refuses what does not fit).
+		 */
+		for (j = i + 1; j < n &&
+		     (uint64_t)r[j].off_in == (uint64_t)in + len &&
+		     (uint64_t)r[j].off_out == (uint64_t)out + len; j++)
 			len += r[j].len;
 		ret = fn_copy_range(fd_in, &in, fd_out, &out, len, flags);
 		if (ret < 0)

@@ -29,6 +29,44 @@ noinst_PROGRAMS += %reldir%/fncp
 
 # ---- engine tests (lib/): t-*.c unit tests, t0xxx end to end ----------
 # (add TESTS and check_PROGRAMS for the engine here)
+FN_ENGINE_TESTS = \
+	%reldir%/t-copy-basic \
+	%reldir%/t-copy-errors \
+	%reldir%/t-copy-fallback \
+	%reldir%/t-copy-sparse \
+	%reldir%/t-copy-stats \
+	%reldir%/t-size-parse \
+	%reldir%/t-threads \
+	%reldir%/t-copy-ranges \
+	%reldir%/t-copy-enospc
+check_PROGRAMS += $(FN_ENGINE_TESTS)
+TESTS += $(FN_ENGINE_TESTS)
+EXTRA_DIST += %reldir%/fn-test.h
+FN_ENGINE_SH = \
+	%reldir%/t0001-engine-xfs.sh \
+	%reldir%/t0002-engine-exdev.sh \
+	%reldir%/t0003-engine-enospc.sh \
+	%reldir%/t0004-engine-env.sh
+TESTS += $(FN_ENGINE_SH)
+EXTRA_DIST += $(FN_ENGINE_SH)
+%canon_reldir%_t_copy_basic_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_basic_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_errors_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_errors_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_fallback_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_fallback_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_sparse_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_sparse_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_stats_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_stats_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_size_parse_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_size_parse_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_threads_LDADD = $(FN_TEST_LIBS) -lpthread
+%canon_reldir%_t_threads_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_ranges_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_ranges_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_copy_enospc_LDADD = $(FN_TEST_LIBS)
+%canon_reldir%_t_copy_enospc_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- preload tests: t1xxx ------------------------------------------------
@@ -63,3 +101,24 @@ check_PROGRAMS += %reldir%/fp-ops
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
 # (add the t9xxx tests here)
+# fncopy.h alone, strict C11 and C++11, linked to the installed library
+FN_HEADER_FLAGS = -Wall -Wextra -pedantic -Werror \
+	-DFN_EXPECTED_VERSION='"$(PACKAGE_VERSION)"'
+check_PROGRAMS += %reldir%/t-header-c %reldir%/t-header-cxx
+TESTS += %reldir%/t-header-c %reldir%/t-header-cxx
+%canon_reldir%_t_header_c_SOURCES = %reldir%/t-header-c.c
+%canon_reldir%_t_header_c_CFLAGS = -std=c11 $(FN_HEADER_FLAGS)
+%canon_reldir%_t_header_c_LDADD = %reldir%/libtap.la lib/libfncopy.la
+%canon_reldir%_t_header_c_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_t_header_cxx_SOURCES = %reldir%/t-header-cxx.cc
+%canon_reldir%_t_header_cxx_CXXFLAGS = -std=c++11 $(FN_HEADER_FLAGS)
+%canon_reldir%_t_header_cxx_LDADD = %reldir%/libtap.la lib/libfncopy.la
+%canon_reldir%_t_header_cxx_LDFLAGS = $(FN_TEST_LINKFLAGS)
+FN_DOC_ABI_SH = %reldir%/t9001-man.sh %reldir%/t9002-abi.sh
+TESTS += $(FN_DOC_ABI_SH)
+EXTRA_DIST += $(FN_DOC_ABI_SH)
+
+# t9010 runs bench/fnbench, which otherwise only `make bench` builds
+TESTS += %reldir%/t9010-bench-smoke.sh
+EXTRA_DIST += %reldir%/t9010-bench-smoke.sh
+%reldir%/t9010-bench-smoke.log: bench/fnbench$(EXEEXT)

@@ -167,8 +167,9 @@ void sysbail(const char *format, ...)
 }
 
 /*
- * trash.<program name>/ in the current directory (make check and prove
- * run from the build tree), emptied first so every run starts clean.
+ * trash.<program name>/ in $FN_TRASH_DIR (make check sets it), else in
+ * tests/ below the current directory (prove from the top of the build
+ * tree), else here; emptied first so every run starts clean.
  */
 char *test_tmpdir(void)
 {
@@ -176,8 +177,14 @@ char *test_tmpdir(void)
 	char *path;
 	char cmd[PATH_MAX + 32];
 
-	if (asprintf(&path, "%s/trash.%s", getenv("FN_TRASH_DIR") ?
-		     getenv("FN_TRASH_DIR") : ".",
+	const char *dir = getenv("FN_TRASH_DIR");
+	struct stat st;
+
+	/* prove runs from the top of the tree: keep trash under tests/ */
+	if (dir == NULL)
+		dir = stat("tests", &st) == 0 && S_ISDIR(st.st_mode) ?
+		      "tests" : ".";
+	if (asprintf(&path, "%s/trash.%s", dir,
 		     program_invocation_short_name) < 0)
 		sysbail("asprintf");
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);

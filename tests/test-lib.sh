@@ -44,7 +44,10 @@ fn_exit_trap()
 	exit $rc
 }
 trap fn_exit_trap EXIT
+# A signal ends the script through exit, so the EXIT trap cleans up
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 rm -rf "$fn_trash" || exit 1

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+test_description='man pages: groff finds nothing to warn about; libfncopy(3) is complete'
+. "$(dirname "$0")/test-lib.sh"
+fn_require_cmd groff
+
+man3=$FN_SRCDIR/doc/libfncopy.3
+
+# Every man page in doc/, also the ones other parts add (fnpassfs.1 ...)
+test_expect_success 'groff -man -ww -z: no warnings on any doc/*.[1-8]' '
+	n=0 &&
+	for page in "$FN_SRCDIR"/doc/*.[1-8]; do
+		test -f "$page" || continue
+		n=$((n + 1))
+		groff -man -ww -z "$page" >out 2>&1 || { cat out; exit 1; }
+		if test -s out; then echo "$page:"; cat out; exit 1; fi
+	done &&
+	test "$n" -ge 1'
+
+test_expect_success 'libfncopy.3 is not empty: the sections are there' '
+	for s in NAME SYNOPSIS DESCRIPTION "RETURN VALUE" ERRORS \
+		ENVIRONMENT STATISTICS NOTES EXAMPLES "SEE ALSO"; do
+		grep -q "^\.SH \"*$s\"*\$" "$man3" || { echo "no .SH $s"; exit 1; }
+	done'
+
+# The names as groff prints them, so a name split by markup still counts
+test_expect_setup 'render libfncopy.3 as text' '
+	groff -man -Tascii -P-cbou -rLL=200n -rHY=0 "$man3" >page.txt \
+		2>/dev/null && test -s page.txt'
+
+test_expect_success 'every function of fncopy.h is documented' '
+	grep "^FN_API" "$FN_SRCDIR/lib/fncopy.h" |
+		sed "s/(.*//; s/.*[ *]//" >functions &&
+	test "$(wc -l <functions)" -ge 9 &&
+	for f in $(cat functions); do
+		grep -q "$f" page.txt || { echo "missing $f"; exit 1; }
+	done'
+
+test_expect_success 'every flag, struct and limit of fncopy.h is documented' '
+	for f in FN_COPY_SPARSE FN_COPY_NO_KERNEL "struct fn_range" \
+		"struct fn_stats" FN_CHUNK_MIN FN_CHUNK_MAX FN_CHUNK_DEFAULT \
+		FN_STATS_FIELDS; do
+		grep -q "$f" page.txt || { echo "missing $f"; exit 1; }
+	done'
+
+test_expect_success 'every stats key has its entry in STATISTICS' '
+	sed -n "/^#define FN_STATS_FIELDS/,/^\$/p" "$FN_SRCDIR/lib/fncopy.h" |
+		grep -oE "[CG]\([a-z_]+\)" | sed "s/^..//; s/)\$//" >keys &&
+	test "$(wc -l <keys)" -ge 15 &&
+	sed -n "/^\.SH STATISTICS/,/^\.SH NOTES/p" "$man3" |
+		grep -A1 "^\.TP" | sed -n "s/^\.B //p" >described &&
+	for k in $(cat keys); do
+		grep -qx "$k" described || { echo "no .TP for $k"; exit 1; }
+	done &&
+	test "$(wc -l <described)" = "$(wc -l <keys)"'
+
+test_expect_success 'every FNACCEL_ variable of lib/*.c has its entry in ENVIRONMENT' '
+	cat "$FN_SRCDIR"/lib/*.c | grep -oE "FNACCEL_[A-Z_]+" | sort -u >vars &&
+	test -s vars &&
+	sed -n "/^\.SH ENVIRONMENT/,/^\.SH STATISTICS/p" "$man3" |
+		grep -A1 "^\.TP" | sed -n "s/^\.B //p" >env &&
+	for v in $(cat vars); do
+		grep -qx "$v" env || { echo "no .TP for $v"; exit 1; }
+	done'
+
+test_expect_success 'every errno the engine returns is in ERRORS' '
+	sed -n "/^ERRORS/,/^ENVIRONMENT/p" page.txt >errors &&
+	for e in EBADF EINVAL EISDIR EOVERFLOW EFBIG ENOSPC EIO ENOMEM EINTR; do
+		grep -qw "$e" errors || { echo "missing $e"; exit 1; }
+	done'
+
+test_done
