@@ -25,6 +25,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 	X(unsupported)	/* the kernel or libfuse cannot */		\
 	X(writeback)	/* -o writeback: the kernel refuses both */	\
 	X(cached)	/* the inode is open through the page cache */	\
+	X(direct)	/* O_DIRECT: the daemon's relaxed direct I/O */	\
 	X(stacking)	/* the backing file system is stacked too deep */ \
 	X(perm)		/* no CAP_SYS_ADMIN */				\
 	X(refused)	/* any other refusal of the backing file */
@@ -310,11 +312,18 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 		p->ino = inode->ino;
 		*pp = p;
 	}
-	if (p->ncached > 0) {
-		/* one open through the page cache keeps the others there */
+	if (p->ncached > 0 || (fi->flags & O_DIRECT)) {
+		/*
+		 * One open through the page cache keeps the others there.
+		 * The kernel would reopen the backing file with O_DIRECT
+		 * and refuse what the backing file system refuses (lengths
+		 * and buffers not aligned to its blocks), where the daemon
+		 * drops O_DIRECT on its side: O_DIRECT opens keep that.
+		 */
 		p->ncached++;
 		pthread_mutex_unlock(&fp_pt.lock);
-		fp_pt_fallback(FP_PT_cached);
+		fp_pt_fallback(fi->flags & O_DIRECT ? FP_PT_direct :
+						      FP_PT_cached);
 		return;
 	}
 	if (p->npt == 0) {
