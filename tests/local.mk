@@ -86,6 +86,7 @@ FP_TESTS = \
 	%reldir%/t2004-fs-fstab.sh \
 	%reldir%/t2005-fs-splice.sh \
 	%reldir%/t2006-fs-options.sh \
+	%reldir%/t2101-passthrough.sh \
 	%reldir%/t3001-stats.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)
