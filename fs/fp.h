@@ -130,6 +130,7 @@ void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);
 
 /* ops.c */
+int fp_creds_init(void);
 extern const struct fuse_lowlevel_ops fp_ops;
 bool fp_is_stats_inode(const struct fp_inode *inode);
 bool fp_is_stats_name(struct fp_inode *parent, const char *name);
@@ -137,6 +138,7 @@ bool fp_is_stats_name(struct fp_inode *parent, const char *name);
 /* stats.c */
 void fp_stats_attr(struct stat *st);
 void fp_stats_entry(struct fuse_entry_param *e);
+int fp_stats_may_open(fuse_req_t req, struct fuse_file_info *fi);
 int fp_stats_prepare(struct fuse_file_info *fi);
 void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi);
 void fp_stats_read(fuse_req_t req, size_t size, off_t off,

@@ -533,7 +533,8 @@ int main(int argc, char *argv[])
 	src = realpath(a.source, NULL);
 	fs->uid = geteuid();
 	fs->gid = getegid();
-	if (fp_itable_init(fs) < 0 || fp_save_groups(fs) < 0) {
+	if (fp_itable_init(fs) < 0 || fp_save_groups(fs) < 0 ||
+	    (fs->cfg.creds && fp_creds_init() < 0)) {
 		fprintf(stderr, "fnpassfs: %s\n", strerror(ENOMEM));
 		goto out_close;
 	}

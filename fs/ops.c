@@ -18,6 +18,7 @@
 #include <config.h>
 
 #include <dirent.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -62,6 +63,33 @@ static void fp_proc_path(char *buf, size_t len, int fd)
 
 /* ---- credentials ------------------------------------------------------ */
 
+/* The daemon's capabilities, read once at start by fp_creds_init() */
+static struct __user_cap_data_struct fp_caps[_LINUX_CAPABILITY_U32S_3];
+
+static int fp_capset(const struct __user_cap_data_struct *data)
+{
+	/* pid 0: this thread only (capabilities are per thread) */
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* Save the daemon's capabilities; 0 or -errno */
+int fp_creds_init(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+
+	if (syscall(SYS_capget, &hdr, fp_caps) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Act with the caller's credentials (fs->cfg.creds only) */
 static void fp_creds_enter(fuse_req_t req)
 {
@@ -82,12 +110,28 @@ static void fp_creds_enter(fuse_req_t req)
 	syscall(SYS_setgroups, n, groups);
 	setfsgid(ctx->gid);
 	setfsuid(ctx->uid);
+	if (ctx->uid != 0) {
+		struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+		int i;
+
+		/*
+		 * A non-zero fsuid drops only the file system capabilities:
+		 * drop the rest too (CAP_SYS_ADMIN reads and writes trusted.*
+		 * xattrs, CAP_SETFCAP sets security.capability).
+		 */
+		for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+			none[i] = fp_caps[i];
+			none[i].effective = 0;
+		}
+		fp_capset(none);
+	}
 }
 
 static void fp_creds_leave(void)
 {
 	if (!fp_fs.cfg.creds)
 		return;
+	fp_capset(fp_caps);	/* the permitted set was never touched */
 	setfsuid(fp_fs.uid);
 	setfsgid(fp_fs.gid);
 	syscall(SYS_setgroups, fp_fs.ngroups, fp_fs.groups);
@@ -557,7 +601,9 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			return;
 		}
 		fp_stats_entry(&e);
-		ret = fp_stats_prepare(fi);
+		ret = fp_stats_may_open(req, fi);
+		if (ret == 0)
+			ret = fp_stats_prepare(fi);
 		if (ret < 0)
 			fp_reply_err(req, -ret);
 		else if (fuse_reply_create(req, &e, fi) == -ENOENT)

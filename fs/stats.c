@@ -13,6 +13,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,21 @@ static size_t fp_stats_text(char *buf, size_t len)
 	return pos;
 }
 
+/*
+ * Writing (a reset) is for the daemon's user and root: the kernel checks
+ * the mode (0644) only with default_permissions.  0 or -EACCES.
+ */
+int fp_stats_may_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+		return 0;
+	if (ctx->uid == 0 || ctx->uid == fp_fs.uid)
+		return 0;
+	return -EACCES;
+}
+
 /* Take the snapshot of one open into fi; 0 or -ENOMEM */
 int fp_stats_prepare(struct fuse_file_info *fi)
 {
@@ -166,8 +182,10 @@ int fp_stats_prepare(struct fuse_file_info *fi)
 
 void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi)
 {
-	int ret = fp_stats_prepare(fi);
+	int ret = fp_stats_may_open(req, fi);
 
+	if (ret == 0)
+		ret = fp_stats_prepare(fi);
 	if (ret < 0) {
 		fuse_reply_err(req, -ret);
 		return;
