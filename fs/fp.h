@@ -157,4 +157,18 @@ void fp_stats_reset(void);
 const char *fp_cache_name(enum fp_cache c);
 const char *fp_rdplus_name(enum fp_rdplus r);
 
+/* passthrough.c: kernel FUSE passthrough of file data */
+enum fp_passthrough { FP_PT_NEVER, FP_PT_AUTO, FP_PT_ALWAYS };
+int fp_passthrough_config(const char *value, bool writeback);
+enum fp_passthrough fp_passthrough_mode(void);
+const char *fp_passthrough_name(enum fp_passthrough m);
+bool fp_passthrough_built(void);
+void fp_passthrough_init(struct fuse_conn_info *conn);
+int fp_passthrough_mounted(struct fuse_session *se);
+void fp_passthrough_open(struct fp_inode *inode, int fd,
+			 struct fuse_file_info *fi);
+void fp_passthrough_release(struct fp_inode *inode);
+void fp_passthrough_stats(char *buf, size_t len, size_t *pos);
+void fp_passthrough_stats_reset(void);
+
 #endif /* FP_H */

@@ -5,6 +5,7 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/main.c \
 	%reldir%/inode.c \
 	%reldir%/ops.c \
+	%reldir%/passthrough.c \
 	%reldir%/stats.c
 %canon_reldir%_fnpassfs_CFLAGS = $(AM_CFLAGS) $(FUSE3_CFLAGS)
 %canon_reldir%_fnpassfs_LDADD = lib/libfncore.la $(FUSE3_LIBS) -lm

@@ -39,6 +39,7 @@ struct fp_args {
 	char *cache;
 	int writeback;
 	char *readdirplus;
+	char *passthrough;
 	char *threads;
 	char *max_write;
 	char *max_read;
@@ -77,6 +78,7 @@ static const struct fuse_opt fp_opt_table[] = {
 	FP_OPT("cache=%s", cache, 0),
 	FP_OPT("writeback", writeback, 1),
 	FP_OPT("readdirplus=%s", readdirplus, 0),
+	FP_OPT("passthrough=%s", passthrough, 0),
 	FP_OPT("threads=%s", threads, 0),
 	FP_OPT("max_write=%s", max_write, 0),
 	FP_OPT("max_read=%s", max_read, 0),
@@ -131,6 +133,8 @@ static void fp_usage(FILE *f)
 "  cache=MODE              never|auto|always (auto)\n"
 "  writeback               kernel writeback cache\n"
 "  readdirplus=MODE        yes|no|auto (auto)\n"
+"  passthrough=MODE        kernel passthrough of file data:\n"
+"                          auto|always|never (auto)\n"
 "  threads=N               most threads serving requests (10; 1..1024)\n"
 "  max_write=SIZE          largest write request (1M; 4K..1M)\n"
 "  max_read=SIZE           largest read request (1M, or what a pipe holds;\n"
@@ -354,6 +358,8 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 		cfg->log_level = lvl;
 		fn_log_level = lvl;
 	}
+	if (fp_passthrough_config(a->passthrough, cfg->writeback) < 0)
+		return -1;
 	if (fn_set_chunk_size(cfg->chunk_size) < 0)
 		return fp_bad("chunk_size", a->chunk_size, "refused");
 	cfg->allow_other = a->allow_other;
@@ -491,8 +497,10 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (a.version) {
-		printf("fnpassfs (fnaccel) %s\nlibfuse %s\nO_TMPFILE: %s\n",
+		printf("fnpassfs (fnaccel) %s\nlibfuse %s\n"
+		       "kernel passthrough: %s\nO_TMPFILE: %s\n",
 		       PACKAGE_VERSION, fuse_pkgversion(),
+		       fp_passthrough_built() ? "yes" : "no (libfuse < 3.16)",
 		       FP_HAVE_TMPFILE ? "yes" : "no (EOPNOTSUPP)");
 		status = 0;
 		goto out_args;
@@ -575,6 +583,9 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	}
 	fp_tune_readahead(mnt, fs->cfg.max_read);
+	/* passthrough=always: fail here if the kernel cannot */
+	if (fp_passthrough_mounted(fs->se) < 0)
+		goto out_unmount;
 	/* in the background only now: the mount is there when we return */
 	fuse_daemonize(a.foreground);
 
@@ -596,6 +607,7 @@ int main(int argc, char *argv[])
 	if (status)
 		fprintf(stderr, "fnpassfs: %s\n",
 			strerror(ret < 0 ? -ret : ret));
+out_unmount:
 	fuse_session_unmount(fs->se);
 out_signals:
 	fuse_remove_signal_handlers(fs->se);

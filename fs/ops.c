@@ -271,6 +271,7 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 	 * smaller of the two: ask for max_read.
 	 */
 	conn->max_readahead = cfg->max_read;
+	fp_passthrough_init(conn);	/* after writeback is decided */
 	FN_LOG_INFO("init: capable %#x want %#x max_write %u", conn->capable,
 		    conn->want, conn->max_write);
 }
@@ -708,7 +709,9 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
 	fp_open_reply_flags(fi);
+	fp_passthrough_open(in, fd, fi);
 	if (fuse_reply_open(req, fi) == -ENOENT) {
+		fp_passthrough_release(in);
 		close(fd);
 		atomic_fetch_sub(&fp_fs.open_files, 1);
 	}
@@ -764,7 +767,9 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
 	fp_open_reply_flags(fi);
+	fp_passthrough_open(fp_inode_of(e.ino), fd, fi);
 	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		fp_passthrough_release(fp_inode_of(e.ino));
 		fp_inode_unref(fp_inode_of(e.ino), 1);
 		close(fd);
 		atomic_fetch_sub(&fp_fs.open_files, 1);
@@ -899,6 +904,7 @@ static void fp_release(fuse_req_t req, fuse_ino_t ino,
 	if (fp_is_stats_inode(in)) {
 		fp_stats_release(fi);
 	} else {
+		fp_passthrough_release(in);
 		close(fi->fh);
 		atomic_fetch_sub(&fp_fs.open_files, 1);
 	}

@@ -137,6 +137,7 @@ static size_t fp_stats_text(char *buf, size_t len)
 	fn_stats_append(buf, len, &pos, "opt_default_permissions",
 			cfg->default_permissions);
 	fn_stats_append(buf, len, &pos, "opt_creds", cfg->creds);
+	fp_passthrough_stats(buf, len, &pos);
 	return pos;
 }
 
@@ -217,6 +218,7 @@ void fp_stats_reset(void)
 	atomic_store_explicit(&fp_fs.cnt.name, 0, memory_order_relaxed);
 	FP_COUNTERS(FP_COUNTER_RESET)
 #undef FP_COUNTER_RESET
+	fp_passthrough_stats_reset();
 }
 
 /* Only "reset" or "reset\n" is a valid write; it resets, others EINVAL */

@@ -1,20 +1,25 @@
-# fn_libfuse.m4: FN_LIBFUSE, which libfuse3 fnpassfs builds against
+# fn_libfuse.m4: FN_CHECK_LIBFUSE, which libfuse3 fnpassfs builds against
 #
 #   --with-libfuse=system   the system's libfuse3 (>= 3.14)
 #   --with-libfuse=bundled  the static build of scripts/build-libfuse in
-#                           _libfuse/prefix of the build tree
+#                           _libfuse/prefix of the build tree, or in
+#                           $FN_LIBFUSE_DIR/prefix (an absolute path: a VPATH
+#                           or distcheck build uses the source tree's)
 #   --with-libfuse=auto     system if >= 3.16, else bundled when built,
 #                           else system 3.14 (kernel passthrough off)
 #
 # Sets FUSE3_CFLAGS, FUSE3_LIBS, and HAVE_FUSE_PASSTHROUGH when the
 # library can request the kernel's FUSE passthrough (libfuse >= 3.16).
-AC_DEFUN([FN_LIBFUSE], [
+AC_DEFUN([FN_CHECK_LIBFUSE], [
 	AC_REQUIRE([PKG_PROG_PKG_CONFIG])
 	AC_ARG_WITH([libfuse],
 		[AS_HELP_STRING([--with-libfuse=auto|system|bundled],
 			[which libfuse3 to use (default: auto)])],
 		[], [with_libfuse=auto])
-	fn_bundled_pc=$ac_pwd/_libfuse/prefix/lib/pkgconfig
+	AC_ARG_VAR([FN_LIBFUSE_DIR], [the directory scripts/build-libfuse built
+		libfuse in (default: _libfuse in the build tree)])
+	fn_libfuse_dir=${FN_LIBFUSE_DIR:-$ac_pwd/_libfuse}
+	fn_bundled_pc=$fn_libfuse_dir/prefix/lib/pkgconfig
 	fn_fuse_source=
 	AS_CASE([$with_libfuse],
 		[system], [fn_fuse_source=system],
@@ -29,7 +34,7 @@ AC_DEFUN([FN_LIBFUSE], [
 
 	AS_IF([test $fn_fuse_source = bundled], [
 		AS_IF([test -f "$fn_bundled_pc/fuse3.pc"], [],
-			[AC_MSG_ERROR([no bundled libfuse in $ac_pwd/_libfuse: run scripts/build-libfuse first])])
+			[AC_MSG_ERROR([no bundled libfuse in $fn_libfuse_dir: run scripts/build-libfuse first])])
 		fn_fuse_pc="env PKG_CONFIG_PATH=$fn_bundled_pc $PKG_CONFIG --static"
 	], [
 		fn_fuse_pc=$PKG_CONFIG

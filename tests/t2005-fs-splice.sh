@@ -22,7 +22,7 @@ fi
 
 test_expect_setup 'a 16 MiB file, mounted' '
 	mkdir src mnt && head -c 16777216 /dev/urandom >src/big &&
-	fn_mount src mnt && echo reset >mnt/.stats'
+	fn_mount src mnt passthrough=never && echo reset >mnt/.stats'
 
 # (requests are max_read long: only a tail under splice_threshold, 64K,
 # may go through a buffer)
@@ -47,7 +47,7 @@ test_expect_success "1 MiB writes (by splice: $write_splice)" '
 test_expect_success 'unmount' 'fn_umount mnt'
 
 test_expect_setup 'mounted with -o nosplice' '
-	fn_mount src mnt nosplice && echo reset >mnt/.stats'
+	fn_mount src mnt nosplice,passthrough=never && echo reset >mnt/.stats'
 
 test_expect_success 'nosplice: the same bytes, none by splice' '
 	cat mnt/big >copy && cmp src/big copy &&
@@ -60,7 +60,7 @@ test_expect_success 'nosplice: the same bytes, none by splice' '
 test_expect_success 'unmount' 'fn_umount mnt'
 
 test_expect_setup 'mounted with splice_threshold=1M' '
-	fn_mount src mnt splice_threshold=1M,max_read=256K && echo reset >mnt/.stats'
+	fn_mount src mnt splice_threshold=1M,max_read=256K,passthrough=never && echo reset >mnt/.stats'
 
 test_expect_success 'reads under the threshold use buffers' '
 	cat mnt/big >copy && cmp src/big copy &&

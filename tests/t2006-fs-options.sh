@@ -73,7 +73,7 @@ test_expect_success 'readdirplus=yes: readdirplus only; entries right' '
 test_expect_success 'unmount' 'fn_umount mnt'
 
 test_expect_setup 'threads=1,max_write=128K,entry_timeout=0,attr_timeout=0,log_level=debug' '
-	fn_mount src mnt threads=1,max_write=128K,entry_timeout=0,attr_timeout=0,log_level=debug'
+	fn_mount src mnt threads=1,max_write=128K,entry_timeout=0,attr_timeout=0,log_level=debug,passthrough=never'
 
 test_expect_success 'max_write=128K: a 1 MiB write is 8 requests' '
 	test "$(st opt_threads)" = 1 && test "$(st opt_max_write)" = 131072 &&

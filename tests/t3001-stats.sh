@@ -125,10 +125,21 @@ opt_log_level
 opt_allow_other
 opt_default_permissions
 opt_creds
+opt_passthrough
+fs_passthrough_active
+fs_passthrough_opens
+fs_passthrough_files
+fs_passthrough_fallbacks_unsupported
+fs_passthrough_fallbacks_writeback
+fs_passthrough_fallbacks_cached
+fs_passthrough_fallbacks_direct
+fs_passthrough_fallbacks_stacking
+fs_passthrough_fallbacks_perm
+fs_passthrough_fallbacks_refused
 EOK
 
 test_expect_setup 'mount, with a backing file named .stats' '
-	mkdir src mnt && printf backing >src/.stats && fn_mount src mnt chunk_size=8M'
+	mkdir src mnt && printf backing >src/.stats && fn_mount src mnt chunk_size=8M,passthrough=never'
 
 test_expect_success 'every key, once, in order, "key value" lines' '
 	cut -d" " -f1 mnt/.stats >keys && cmp keys.expected keys &&

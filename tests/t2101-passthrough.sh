@@ -1,0 +1,182 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+test_description='fnpassfs: kernel FUSE passthrough of file data'
+. "$(dirname "$0")/test-lib.sh"
+fn_require_root
+fn_require_fuse
+fn_require_cmd python3 setpriv
+
+fp=$FN_BUILDDIR/fs/fnpassfs
+
+st()
+{
+	fn_fs_stat "$1" mnt
+}
+
+# A build against libfuse < 3.16 cannot ask for passthrough: then the
+# test asserts that always is refused and auto serves every byte itself
+built=0
+"$fp" --version | grep -qx 'kernel passthrough: yes' && built=1
+
+test_expect_setup "the build: kernel passthrough $built" '
+	mkdir src mnt && head -c 4194304 /dev/urandom >src/big &&
+	head -c 4194304 /dev/urandom >data &&
+	"$fp" --version >version && grep -q "^libfuse 3\." version &&
+	if [ -f "$FN_BUILDDIR/config.h" ]; then
+		grep -c "^#define HAVE_FUSE_PASSTHROUGH 1" \
+			"$FN_BUILDDIR/config.h" >have || :
+		test "$(cat have)" = $built
+	fi'
+
+if [ $built = 0 ]; then
+
+test_expect_success 'passthrough=always: refused before mounting, status 1' '
+	st=0 && "$fp" -f src mnt -o passthrough=always 2>err || st=$? &&
+	test $st = 1 && ! fn_is_mounted mnt &&
+	grep -q "^fnpassfs: passthrough=always: built with libfuse 3\..*cannot request kernel passthrough" err'
+
+test_expect_setup 'passthrough=auto mounts' 'fn_mount src mnt passthrough=auto'
+
+test_expect_success 'auto: every byte through the daemon, counted' '
+	test "$(st opt_passthrough)" = auto &&
+	test "$(st fs_passthrough_active)" = 0 && echo reset >mnt/.stats &&
+	cat mnt/big >copy && cmp src/big copy &&
+	test "$(st fs_read_bytes)" = 4194304 &&
+	test "$(st fs_passthrough_opens)" = 0 &&
+	test "$(st fs_passthrough_fallbacks_unsupported)" = 1'
+
+test_expect_success 'unmount' 'fn_umount mnt'
+
+else
+
+test_expect_setup 'passthrough=auto: does the kernel take it?' '
+	fn_mount src mnt && test "$(st opt_passthrough)" = auto &&
+	kernel=$(st fs_passthrough_active) && fn_umount mnt'
+
+if [ "$kernel" = 0 ]; then
+
+test_expect_success 'a kernel without passthrough: always fails the mount' '
+	st=0 && "$fp" src mnt -o passthrough=always 2>err || st=$? &&
+	test $st = 1 && ! fn_is_mounted mnt &&
+	grep -q "^fnpassfs: passthrough=always: the kernel does not offer FUSE passthrough" err'
+
+else
+
+test_expect_setup 'passthrough=always' '
+	fn_mount src mnt passthrough=always'
+
+test_expect_success 'reads do not reach the daemon, the bytes are right' '
+	test "$(st opt_passthrough)" = always &&
+	test "$(st fs_passthrough_active)" = 1 && echo reset >mnt/.stats &&
+	cat mnt/big >copy && cmp src/big copy &&
+	test "$(st fs_read_ops)" = 0 && test "$(st fs_read_bytes)" = 0 &&
+	test "$(st fs_passthrough_opens)" = 1 &&
+	test "$(st fs_passthrough_files)" = 0'
+
+test_expect_success 'nor do writes, appends and the new size' '
+	echo reset >mnt/.stats &&
+	dd if=data of=mnt/w bs=1M 2>/dev/null && cmp data src/w &&
+	test "$(stat -c %s mnt/w)" = 4194304 &&
+	printf abc >mnt/ap && printf def >>mnt/ap &&
+	test "$(cat src/ap)" = abcdef && test "$(stat -c %s mnt/ap)" = 6 &&
+	test "$(st fs_write_ops)" = 0 && test "$(st fs_write_bytes)" = 0 &&
+	test "$(st fs_create_ops)" = 2 && test "$(st fs_passthrough_opens)" = 3'
+
+test_expect_success 'mmap of a passthrough file reads and writes the backing file' '
+	echo reset >mnt/.stats && python3 -c "
+import mmap, os
+fd = os.open(\"mnt/w\", os.O_RDWR)
+m = mmap.mmap(fd, 8192)
+assert m[:4096] == open(\"data\", \"rb\").read(4096)
+m[0:5] = b\"hello\"; m.flush(); m.close(); os.close(fd)
+" && test "$(head -c 5 src/w)" = hello &&
+	test "$(st fs_read_ops)" = 0 && test "$(st fs_write_ops)" = 0'
+
+test_expect_success 'one backing file per inode while it is open' '
+	exec 7<mnt/big 8<mnt/big && test "$(st fs_passthrough_files)" = 1 &&
+	exec 9<mnt/w && test "$(st fs_passthrough_files)" = 2 &&
+	exec 7<&- 8<&- 9<&- && test "$(st fs_passthrough_files)" = 0'
+
+test_expect_success 'changes on the backing side are seen at once' '
+	printf old >src/x && test "$(cat mnt/x)" = old &&
+	printf new >src/x && test "$(cat mnt/x)" = new'
+
+test_expect_success 'O_DIRECT opens stay with the daemon, unaligned lengths too' '
+	echo reset >mnt/.stats && head -c 100000 data >src/d &&
+	dd if=mnt/d of=mnt/d2 bs=64k iflag=direct oflag=direct 2>/dev/null &&
+	cmp src/d src/d2 && test "$(st fs_read_bytes)" = 100000 &&
+	test "$(st fs_write_bytes)" = 100000 &&
+	test "$(st fs_passthrough_fallbacks_direct)" = 2 &&
+	test "$(st fs_passthrough_opens)" = 0'
+
+test_expect_success 'an open through the cache keeps the inode there' '
+	echo reset >mnt/.stats && python3 -c "
+import os, subprocess
+fd = os.open(\"mnt/big\", os.O_RDONLY | os.O_DIRECT)
+subprocess.check_call([\"cp\", \"mnt/big\", \"copy2\"])
+os.close(fd)
+" && cmp src/big copy2 && test "$(st fs_passthrough_fallbacks_direct)" = 1 &&
+	test "$(st fs_passthrough_fallbacks_cached)" = 1 &&
+	test "$(st fs_read_bytes)" = 4194304 &&
+	test "$(st fs_passthrough_files)" = 0 &&
+	cat mnt/big >copy3 && cmp src/big copy3 &&
+	test "$(st fs_passthrough_opens)" = 1'
+
+test_expect_success 'cp inside the mount is still one engine copy' '
+	echo reset >mnt/.stats && cp mnt/big mnt/cp && cmp src/big src/cp &&
+	test "$(st fs_copy_file_range_ops)" -ge 1 &&
+	test "$(st copy_bytes)" = 4194304 && test "$(st fs_write_bytes)" = 0'
+
+test_expect_success '/.stats is never passed through' '
+	echo reset >mnt/.stats && cat mnt/.stats >/dev/null &&
+	test "$(st fs_passthrough_opens)" = 0 && test "$(st fs_read_ops)" -ge 1'
+
+test_expect_success 'unmount' 'fn_umount mnt'
+
+test_expect_success 'always without CAP_SYS_ADMIN: refused, status 1' '
+	st=0 && setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+		"$fp" src mnt -o passthrough=always 2>err || st=$? &&
+	test $st = 1 && ! fn_is_mounted mnt &&
+	grep -q "^fnpassfs: passthrough=always: needs CAP_SYS_ADMIN" err'
+
+fi
+
+test_expect_success 'always with writeback: refused, status 1' '
+	st=0 && "$fp" src mnt -o passthrough=always,writeback 2>err ||
+	st=$? && test $st = 1 && ! fn_is_mounted mnt &&
+	grep -q "^fnpassfs: passthrough=always: the kernel does not pass through with writeback" err'
+
+test_expect_setup 'auto with writeback' 'fn_mount src mnt writeback'
+
+test_expect_success 'auto with writeback: the daemon serves, counted' '
+	test "$(st fs_passthrough_active)" = 0 && echo reset >mnt/.stats &&
+	cat mnt/big >copy && cmp src/big copy &&
+	test "$(st fs_read_bytes)" = 4194304 &&
+	test "$(st fs_passthrough_fallbacks_writeback)" = $kernel'
+
+test_expect_success 'unmount' 'fn_umount mnt'
+
+fi
+
+test_expect_success 'a bad value: usage error' '
+	st=0 && "$fp" src mnt -o passthrough=maybe 2>err || st=$? &&
+	test $st = 1 && ! fn_is_mounted mnt &&
+	grep -q "^fnpassfs: passthrough=maybe: not auto, always or never" err'
+
+test_expect_setup 'passthrough=never' '
+	fn_mount src mnt passthrough=never && echo reset >mnt/.stats'
+
+test_expect_success 'never: reads and writes reach the daemon, nothing counted' '
+	test "$(st opt_passthrough)" = never &&
+	test "$(st fs_passthrough_active)" = 0 &&
+	cat mnt/big >copy && cmp src/big copy &&
+	dd if=data of=mnt/nw bs=1M 2>/dev/null && cmp data src/nw &&
+	test "$(st fs_read_ops)" -ge 4 && test "$(st fs_read_bytes)" = 4194304 &&
+	test "$(st fs_write_bytes)" = 4194304 &&
+	test "$(st fs_passthrough_opens)" = 0 &&
+	test "$(sed -n "s/^fs_passthrough_fallbacks_[a-z]* //p" mnt/.stats |
+		sort -u)" = 0'
+
+test_expect_success 'unmount' 'fn_umount mnt'
+
+test_done
