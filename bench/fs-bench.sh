@@ -137,8 +137,11 @@ fio_rate()
 {
 	local f=$1 rw=$2 bs=$3
 	shift 3
+	# --invalidate=0: fio would drop the file's page cache before each
+	# job, natively only (a FUSE file's cache is the mount's)
 	fio --name=fsbench --filename="$f" --rw="$rw" --bs="$bs" \
-		--size="$size" --ioengine=psync --output-format=json "$@" |
+		--size="$size" --ioengine=psync --invalidate=0 \
+		--output-format=json "$@" |
 	python3 -c 'import json,sys
 j = json.load(sys.stdin)["jobs"][0]
 rw = "write" if j["write"]["bw_bytes"] > 0 else "read"
