@@ -28,6 +28,13 @@
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
 	       "fuse_ino_t must hold a pointer");
 
+/*
+ * O_TMPFILE through the mount needs a tmpfile handler, which libfuse has
+ * only since 3.17 (the kernel sends FUSE_TMPFILE since 6.1); fnpassfs has
+ * none, so the kernel answers EOPNOTSUPP.  --version tells.
+ */
+#define FP_HAVE_TMPFILE 0
+
 /* Every request handler, in the order /.stats lists fs_<op>_ops */
 #define FP_OPS(X)							\
 	X(lookup) X(forget) X(forget_multi) X(getattr) X(setattr)	\
@@ -112,6 +119,7 @@ struct fp_fs {
 	int ngroups;			/* the daemon's groups, restored */
 	gid_t *groups;
 	struct fuse_session *se;
+	bool dont_mask;			/* FUSE_CAP_DONT_MASK, set by init */
 };
 
 extern struct fp_fs fp_fs;

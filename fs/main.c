@@ -366,6 +366,18 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	cfg->default_permissions = a->allow_other &&
 				   !a->no_default_permissions;
 	cfg->creds = a->allow_other && geteuid() == 0;
+	/*
+	 * The writeback cache sends the kernel's own mtime and ctime updates
+	 * (after writes, truncates, renames) as explicit times, which only a
+	 * file's owner may set: ops.c applies them as root, safe only where
+	 * the kernel checked each caller's setattr (default_permissions).
+	 */
+	if (cfg->creds && cfg->writeback && !cfg->default_permissions) {
+		fprintf(stderr, "fnpassfs: writeback: needs "
+			"default_permissions with allow_other (drop "
+			"no_default_permissions or writeback)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -485,10 +497,15 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (a.version) {
-		printf("fnpassfs (fnaccel) %s\nlibfuse %s\n"
-		       "kernel passthrough: %s\n", PACKAGE_VERSION,
-		       fuse_pkgversion(),
-		       fp_passthrough_built() ? "yes" : "no (libfuse < 3.16)");
+		printf("fnpassfs (fnaccel) %s
+libfuse %s
+"
+		       "kernel passthrough: %s
+O_TMPFILE: %s
+",
+		       PACKAGE_VERSION, fuse_pkgversion(),
+		       fp_passthrough_built() ? "yes" : "no (libfuse < 3.16)",
+		       FP_HAVE_TMPFILE ? "yes" : "no (EOPNOTSUPP)");
 		status = 0;
 		goto out_args;
 	}
@@ -539,7 +556,7 @@ int main(int argc, char *argv[])
 		goto out_close;
 	}
 	fp_raise_nofile();
-	/* the kernel applies the caller's umask; ours must not add to it */
+	/* each caller's umask is applied per request (ops.c), ours never */
 	umask(0);
 
 	snprintf(num, sizeof(num), "%" PRIu64, fs->cfg.max_read);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
@@ -137,6 +138,46 @@ static void fp_creds_leave(void)
 	syscall(SYS_setgroups, fp_fs.ngroups, fp_fs.groups);
 }
 
+/* ---- the caller's umask ----------------------------------------------- */
+
+/*
+ * The kernel leaves the umask to us (FUSE_CAP_DONT_MASK), since only the
+ * backing file system knows whether a default ACL replaces it: the VFS
+ * applies the umask for a directory without one, posix_acl_create() the
+ * ACL for a directory with one.  Each serving thread therefore runs the
+ * creating call under the caller's umask.  umask is per process, shared
+ * by threads: a thread first unshares it (unshare(2) CLONE_FS, which also
+ * gives it its own cwd and root, never used).  The daemon's umask is 0
+ * (main.c), and a thread puts 0 back after the call.
+ */
+static __thread int fp_own_umask;	/* 1 unshared, -1 failed, 0 unknown */
+
+/*
+ * Set the umask for creating a node with *mode for req; 0 when the caller
+ * gave none (the kernel applied it).  Without a umask of its own, the
+ * thread applies it to *mode instead, as before: a default ACL then sees
+ * the masked mode.
+ */
+static void fp_umask_enter(fuse_req_t req, mode_t *mode)
+{
+	mode_t mask = fuse_req_ctx(req)->umask;
+
+	if (!fp_fs.dont_mask || mask == 0)
+		return;
+	if (fp_own_umask == 0)
+		fp_own_umask = unshare(CLONE_FS) == 0 ? 1 : -1;
+	if (fp_own_umask > 0)
+		umask(mask);
+	else
+		*mode &= ~mask;
+}
+
+static void fp_umask_leave(void)
+{
+	if (fp_own_umask > 0)
+		umask(0);
+}
+
 /* ---- replies that count --------------------------------------------- */
 
 static void fp_enter(enum fp_op op)
@@ -215,6 +256,11 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 	else
 		conn->want |= conn->capable & FUSE_CAP_AUTO_INVAL_DATA;
+	/* the umask is applied by the backing file system (fp_umask_enter) */
+	if (conn->capable & FUSE_CAP_DONT_MASK) {
+		conn->want |= FUSE_CAP_DONT_MASK;
+		fp_fs.dont_mask = true;
+	}
 	/* locks stay in the kernel: coherent for every process on the mount */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	conn->max_write = cfg->max_write;
@@ -344,6 +390,31 @@ static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
 	return 0;
 }
 
+/* The time fields of a setattr (ctime cannot be set: any change sets it) */
+#define FP_SET_ATTR_TIMES						\
+	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |			\
+	 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |		\
+	 FUSE_SET_ATTR_CTIME)
+
+/*
+ * Whether the time fields of a setattr are applied with the daemon's
+ * credentials.  With the writeback cache the kernel keeps mtime and ctime
+ * itself and sends them as explicit times: after writes (at close and
+ * writeback), with truncates, after rename and link, and in place of a
+ * caller's UTIME_NOW.  Applied as the caller, explicit times need the
+ * owner (utimensat(2)), so a writer who is not the owner would see close()
+ * fail.  Under default_permissions the kernel has already checked every
+ * setattr as the caller would be checked (setattr_prepare(): explicit
+ * times only for the owner, "now" for a writer), so the times are safe to
+ * apply as root.  Without default_permissions a caller's explicit times
+ * and the kernel's look the same: main.c refuses writeback then.
+ */
+static bool fp_times_as_daemon(void)
+{
+	return fp_fs.cfg.creds && fp_fs.cfg.writeback &&
+	       fp_fs.cfg.default_permissions;
+}
+
 static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int valid, struct fuse_file_info *fi)
 {
@@ -357,8 +428,16 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	fp_creds_enter(req);
-	ret = fp_do_setattr(in, attr, valid, fi);
-	fp_creds_leave();
+	if (fp_times_as_daemon()) {
+		ret = fp_do_setattr(in, attr, valid & ~FP_SET_ATTR_TIMES, fi);
+		fp_creds_leave();
+		if (ret == 0)
+			ret = fp_do_setattr(in, attr,
+					    valid & FP_SET_ATTR_TIMES, fi);
+	} else {
+		ret = fp_do_setattr(in, attr, valid, fi);
+		fp_creds_leave();
+	}
 	if (ret == 0 &&
 	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		ret = -errno;
@@ -405,8 +484,10 @@ static void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
 	if (mknodat(p->fd, name, mode, rdev) < 0)
 		ret = -errno;
+	fp_umask_leave();
 	fp_reply_entry(req, p, name, ret);
 	fp_creds_leave();
 }
@@ -423,8 +504,10 @@ static void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
 	if (mkdirat(p->fd, name, mode) < 0)
 		ret = -errno;
+	fp_umask_leave();
 	fp_reply_entry(req, p, name, ret);
 	fp_creds_leave();
 }
@@ -547,6 +630,46 @@ static int fp_open_flags(int flags)
 	return flags | O_CLOEXEC;
 }
 
+/* Whether fp_open_flags() made a write-only open read-write */
+static bool fp_open_upgraded(int flags, const struct fuse_file_info *fi)
+{
+	return (flags & O_ACCMODE) != (fi->flags & O_ACCMODE);
+}
+
+/* flags with the caller's own access mode again */
+static int fp_open_unupgraded(int flags, const struct fuse_file_info *fi)
+{
+	return (flags & ~O_ACCMODE) | (fi->flags & O_ACCMODE);
+}
+
+/*
+ * fd is the caller's write-only open of a file it may write but not read
+ * (a mode 0200 file): the read-write open for the writeback cache failed
+ * with EACCES, this one, as the caller, checked its right to write.  The
+ * kernel reads pages through any open file to fill a partly written one:
+ * the daemon reopens the file read-write with its own credentials (the
+ * caller still cannot read: read(2) and mmap(2) need a file opened for
+ * reading).  A daemon without them (not root) keeps fd and has the
+ * kernel send this file's I/O uncached (direct_io), so no read comes
+ * through it.  Returns the descriptor to use; fd is then closed or it.
+ */
+static int fp_open_for_cache(int fd, int flags, struct fuse_file_info *fi)
+{
+	char path[64];
+	int rw;
+
+	if (fp_fs.cfg.creds) {
+		fp_proc_path(path, sizeof(path), fd);
+		rw = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)));
+		if (rw >= 0) {
+			close(fd);
+			return rw;
+		}
+	}
+	fi->direct_io = 1;
+	return fd;
+}
+
 static void fp_open_reply_flags(struct fuse_file_info *fi)
 {
 	/* auto: auto_inval_data drops pages when size or mtime change */
@@ -560,7 +683,8 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
-	int fd;
+	int fd, flags;
+	bool retry;
 
 	fp_enter(FP_OP_open);
 	if (fp_is_stats_inode(in)) {
@@ -568,8 +692,12 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fp_proc_path(path, sizeof(path), in->fd);
+	flags = fp_open_flags(fi->flags);
 	fp_creds_enter(req);
-	fd = open(path, fp_open_flags(fi->flags));
+	fd = open(path, flags);
+	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
+	if (retry)
+		fd = open(path, fp_open_unupgraded(flags, fi));
 	if (fd < 0)
 		fd = -errno;
 	fp_creds_leave();
@@ -577,6 +705,8 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, -fd);
 		return;
 	}
+	if (retry)
+		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
 	fp_open_reply_flags(fi);
 	fp_passthrough_open(in, fd, fi);
@@ -592,7 +722,8 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct fuse_entry_param e;
-	int fd, ret;
+	int fd, ret, flags;
+	bool retry;
 
 	fp_enter(FP_OP_create);
 	if (fp_is_stats_name(p, name)) {
@@ -610,8 +741,15 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			fp_stats_release(fi);
 		return;
 	}
+	flags = fp_open_flags(fi->flags) | O_CREAT;
 	fp_creds_enter(req);
-	fd = openat(p->fd, name, fp_open_flags(fi->flags) | O_CREAT, mode);
+	fp_umask_enter(req, &mode);
+	fd = openat(p->fd, name, flags, mode);
+	/* an existing file the caller may only write: fp_open_for_cache() */
+	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
+	if (retry)
+		fd = openat(p->fd, name, fp_open_unupgraded(flags, fi), mode);
+	fp_umask_leave();
 	if (fd < 0) {
 		ret = -errno;
 		fp_creds_leave();
@@ -625,6 +763,8 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fp_reply_err(req, -ret);
 		return;
 	}
+	if (retry)
+		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
 	fp_open_reply_flags(fi);
 	fp_passthrough_open(fp_inode_of(e.ino), fd, fi);
@@ -675,11 +815,13 @@ static void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 		bv.buf[0].fd = fi->fh;
 		bv.buf[0].pos = off;
-		n = fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
-		if (n == 0) {
-			fp_count(&fp_fs.cnt.read_bytes, len);
-			fp_count(&fp_fs.cnt.read_splice_bytes, len);
-		}
+		/*
+		 * Count before the reply: once it is sent the reader may go
+		 * on and read or reset /.stats before this thread runs again.
+		 */
+		fp_count(&fp_fs.cnt.read_bytes, len);
+		fp_count(&fp_fs.cnt.read_splice_bytes, len);
+		fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
 		return;
 	}
 	buf = malloc(size ? size : 1);
@@ -1072,6 +1214,21 @@ static void fp_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 /* ---- extended attributes ---------------------------------------------- */
 
+/*
+ * A POSIX ACL that changed may have changed the mode (the access ACL's
+ * mask is the group bits).  The kernel drops its cached attributes after
+ * an ACL change only with FUSE_CAP_POSIX_ACL, and with the writeback cache
+ * it keeps them even past a ctime change: make it ask again.  Called
+ * before the reply, so the caller's next stat already asks.
+ */
+static void fp_acl_changed(fuse_ino_t ino, const char *name)
+{
+	if (strncmp(name, "system.posix_acl_", 17) != 0)
+		return;
+	/* a negative offset: the attributes only, not the page cache */
+	fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
+}
+
 static void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -1089,6 +1246,8 @@ static void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	if (setxattr(path, name, value, size, flags) < 0)
 		ret = errno;
 	fp_creds_leave();
+	if (ret == 0)
+		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);
 }
 
@@ -1180,6 +1339,8 @@ static void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (removexattr(path, name) < 0)
 		ret = errno;
 	fp_creds_leave();
+	if (ret == 0)
+		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);
 }
 

@@ -71,10 +71,37 @@ EXTRA_DIST += $(FN_ENGINE_SH)
 
 # ---- preload tests: t1xxx ------------------------------------------------
 # (add TESTS and check_PROGRAMS for preload/ here)
+FN_PRELOAD_TESTS = \
+	%reldir%/t1001-preload-sendfile.sh \
+	%reldir%/t1002-preload-substitution.sh \
+	%reldir%/t1003-preload-config.sh \
+	%reldir%/t1004-preload-fnaccel-cmd.sh \
+	%reldir%/t1005-preload-adversary.sh
+TESTS += $(FN_PRELOAD_TESTS)
+EXTRA_DIST += $(FN_PRELOAD_TESTS)
+# fa-check: copy loops that try to fool the tracking (t1005)
+check_PROGRAMS += %reldir%/fa-check
+%canon_reldir%_fa_check_SOURCES = %reldir%/fa-check.c
+%canon_reldir%_fa_check_LDFLAGS = -no-install -pthread
 
 
 # ---- preload transparency matrix and adversarial programs: t15xx --------
-# (add them here)
+# Programs the shell tests run with and without libfnaccel.so: a tee-like
+# loop, the adversarial copy loops, and the latter built fortified (it
+# then imports __read_chk, which the preload must wrap too).
+check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify
+%canon_reldir%_pl_tee_SOURCES = %reldir%/pl-tee.c
+%canon_reldir%_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_pl_adv_SOURCES = %reldir%/pl-adv.c
+%canon_reldir%_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_pl_adv_fortify_SOURCES = %reldir%/pl-adv.c
+%canon_reldir%_pl_adv_fortify_CPPFLAGS = $(AM_CPPFLAGS) \
+	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+%canon_reldir%_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
+%canon_reldir%_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
+TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh
+EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
+	%reldir%/pl-lib.sh
 
 
 # ---- fnpassfs tests: t2xxx, /.stats: t3xxx --------------------------------
@@ -98,7 +125,18 @@ check_PROGRAMS += %reldir%/fp-ops
 
 
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
-# (add them here)
+# fpexercise: seeded random data-integrity exerciser (t2501)
+check_PROGRAMS += %reldir%/fpexercise
+%canon_reldir%_fpexercise_SOURCES = %reldir%/fpexercise.c
+%canon_reldir%_fpexercise_LDADD = lib/libfncore.la
+%canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
+TESTS += %reldir%/t2501-exercise.sh
+EXTRA_DIST += %reldir%/t2501-exercise.sh
+# fpdiff.py: the operations of the differential test, one line each
+TESTS += %reldir%/t2502-differential.sh
+EXTRA_DIST += %reldir%/t2502-differential.sh %reldir%/fpdiff.py
+TESTS += %reldir%/t2503-security.sh
+EXTRA_DIST += %reldir%/t2503-security.sh
 
 
 # ---- docs, ABI and bench smoke: t9xxx ------------------------------------
@@ -124,3 +162,5 @@ EXTRA_DIST += $(FN_DOC_ABI_SH)
 TESTS += %reldir%/t9010-bench-smoke.sh
 EXTRA_DIST += %reldir%/t9010-bench-smoke.sh
 %reldir%/t9010-bench-smoke.log: bench/fnbench$(EXEEXT)
+TESTS += %reldir%/t9003-abi-preload.sh
+EXTRA_DIST += %reldir%/t9003-abi-preload.sh

@@ -7,7 +7,7 @@ fn_require_fuse
 
 st()
 {
-	fn_stat "$1" mnt
+	fn_fs_stat "$1" mnt
 }
 
 # libfuse receives a write by splice only into a pipe of 2 MiB (a 1 MiB

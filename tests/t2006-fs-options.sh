@@ -8,7 +8,7 @@ fn_require_cmd python3
 
 st()
 {
-	fn_stat "$1" mnt
+	fn_fs_stat "$1" mnt
 }
 
 test_expect_setup 'writeback' 'mkdir src mnt && fn_mount src mnt writeback'

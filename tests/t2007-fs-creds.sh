@@ -23,8 +23,8 @@ test_expect_setup 'a user, a backing tree, mounted with allow_other' '
 	fn_mount src mnt allow_other'
 
 test_expect_success 'it says so in /.stats' '
-	test "$(fn_stat opt_creds mnt)" = 1 &&
-	test "$(fn_stat opt_default_permissions mnt)" = 1'
+	test "$(fn_fs_stat opt_creds mnt)" = 1 &&
+	test "$(fn_fs_stat opt_default_permissions mnt)" = 1'
 
 test_expect_success 'new files and directories belong to the caller' '
 	as_user "printf mine >mnt/pub/f && mkdir mnt/pub/d && ln -s f mnt/pub/l" &&
@@ -55,7 +55,7 @@ test_expect_setup 'allow_other,no_default_permissions' '
 	fn_mount src mnt allow_other,no_default_permissions'
 
 test_expect_success 'the backing file system alone still refuses' '
-	test "$(fn_stat opt_default_permissions mnt)" = 0 &&
+	test "$(fn_fs_stat opt_default_permissions mnt)" = 0 &&
 	! as_user "cat mnt/priv/s" 2>err && grep -q "Permission denied" err &&
 	! as_user "ls mnt/priv" 2>err && grep -q "Permission denied" err &&
 	! as_user "printf x >>mnt/rf" 2>err && grep -q "Permission denied" err &&

@@ -10,7 +10,7 @@ ops=$FN_BUILDDIR/tests/fp-ops
 
 st()
 {
-	fn_stat "$1" mnt
+	fn_fs_stat "$1" mnt
 }
 
 # errno_of CMD...: the errno name CMD's python equivalent fails with
@@ -229,7 +229,7 @@ test_expect_success 'unmount' 'fn_umount mnt'
 test_expect_setup 'stats_file=st' 'fn_mount src mnt stats_file=st'
 
 test_expect_success 'the file is /st, /.stats is the backing file' '
-	fn_stat opt_stats_file mnt st >v && test "$(cat v)" = st &&
+	fn_fs_stat opt_stats_file mnt st >v && test "$(cat v)" = st &&
 	test "$(cat mnt/.stats)" = backing &&
 	test -z "$(ls -A mnt | grep -x st)" && test ! -e src/st'
 

@@ -296,8 +296,8 @@ fn_umount()
 		{ echo "fnpassfs exited $st" >&2; return 1; }
 }
 
-# fn_stat KEY MNT: the value of KEY in MNT/.stats
-fn_stat()
+# fn_fs_stat KEY MNT [NAME]: the value of KEY in MNT/.stats (or MNT/NAME)
+fn_fs_stat()
 {
 	awk -v k="$1" '$1 == k { print $2; found = 1 } END { exit !found }' \
 		"$2/${3:-.stats}"
@@ -305,6 +305,78 @@ fn_stat()
 
 
 # ---- preload helpers -------------------------------------------------------
+
+# The build tree's library and command; the variables a test may set are
+# cleared so the caller's environment cannot change a result.
+FN_PRELOAD_LIB=$FN_BUILDDIR/preload/.libs/libfnaccel.so
+FN_FNACCEL=$FN_BUILDDIR/preload/fnaccel
+FNACCEL_LIBRARY=$FN_PRELOAD_LIB
+export FNACCEL_LIBRARY
+unset FNACCEL_DISABLE FNACCEL_MIN_SIZE FNACCEL_FS FNACCEL_VERIFY \
+	FNACCEL_STATS FNACCEL_CFR_FALLBACK FNACCEL_LOG FNACCEL_LOG_FILE \
+	FNACCEL_CHUNK_SIZE
+
+# fn_require_preload: the library and fnaccel are built
+fn_require_preload()
+{
+	[ -r "$FN_PRELOAD_LIB" ] || skip_all "libfnaccel.so not built"
+	[ -x "$FN_FNACCEL" ] || skip_all "fnaccel not built"
+}
+
+# fn_python: Debian's python3 (/usr/bin), not a version manager's shim
+FN_PYTHON=python3
+[ -x /usr/bin/python3 ] && FN_PYTHON=/usr/bin/python3
+fn_python()
+{
+	"$FN_PYTHON" "$@"
+}
+
+# fn_preload STATS COMMAND [ARG]...: COMMAND with the library preloaded,
+# its statistics appended to the file STATS
+fn_preload()
+{
+	local stats=$1
+	shift
+	case $stats in /*) ;; *) stats=$PWD/$stats ;; esac
+	FNACCEL_STATS=$stats LD_PRELOAD=$FN_PRELOAD_LIB "$@"
+}
+
+# fn_stat KEY FILE: KEY's value summed over all blocks of FILE (0 if none)
+fn_stat()
+{
+	awk -v k="$1" '$1 == k { s += $2 } END { printf "%d\n", s }' "$2"
+}
+
+# fn_expect_stat KEY VALUE FILE: KEY sums to exactly VALUE in FILE
+fn_expect_stat()
+{
+	local got
+	got=$(fn_stat "$1" "$3") || return 1
+	[ "$got" = "$2" ] && return 0
+	echo "stat $1: expected $2, got $got" >&2
+	return 1
+}
+
+# fn_random FILE SIZE: SIZE bytes (head -c syntax) of random data
+fn_random()
+{
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# fn_all_shared FILE: every extent of FILE is shared (reflinked), and
+# there is at least one
+fn_all_shared()
+{
+	filefrag -v "$1" | awk '
+		/^ *[0-9]+:/ { n++; if ($0 !~ /shared/) bad++ }
+		END { exit !(n > 0 && bad == 0) }'
+}
+
+# fn_none_shared FILE: no extent of FILE is shared
+fn_none_shared()
+{
+	! filefrag -v "$1" | grep -q shared
+}
 
 
 # ---- engine helpers ------------------------------------------------------

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fa.h: what the parts of libfnaccel.so share.
+ *
+ * real.c resolves libc's functions (real_<name>), init.c reads the
+ * configuration and dumps the statistics at exit, track.c remembers each
+ * thread's last read and decides whether a write can become a
+ * copy_file_range(2), interpose.c holds the libc-named wrappers.  Nothing
+ * here is exported: the version script exports only the wrappers.
+ */
+#ifndef FA_H
+#define FA_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fn_internal.h"
+
+#define FA_EXPORT __attribute__((visibility("default")))
+#define FA_TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* sendfile(2) moves at most MAX_RW_COUNT bytes per call */
+#define FA_SENDFILE_MAX ((size_t)0x7ffff000)
+
+/* ---- real.c: libc's functions ------------------------------------------ */
+
+struct fa_real {
+	ssize_t (*read)(int fd, void *buf, size_t n);
+	ssize_t (*read_chk)(int fd, void *buf, size_t n, size_t buflen);
+	ssize_t (*pread)(int fd, void *buf, size_t n, off_t off);
+	ssize_t (*pread_chk)(int fd, void *buf, size_t n, off_t off,
+			     size_t buflen);
+	ssize_t (*write)(int fd, const void *buf, size_t n);
+	ssize_t (*pwrite)(int fd, const void *buf, size_t n, off_t off);
+	ssize_t (*sendfile)(int out, int in, off_t *off, size_t n);
+	ssize_t (*copy_file_range)(int in, off_t *off_in, int out,
+				   off_t *off_out, size_t n,
+				   unsigned int flags);
+	int (*close)(int fd);
+	int (*close_range)(unsigned int first, unsigned int last, int flags);
+	void (*closefrom)(int lowfd);
+	int (*dup2)(int oldfd, int newfd);
+	int (*dup3)(int oldfd, int newfd, int flags);
+	void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd,
+		      off_t off);
+	int (*munmap)(void *addr, size_t len);
+	void *(*mremap)(void *old, size_t old_len, size_t new_len, int flags,
+			...);
+	int (*mprotect)(void *addr, size_t len, int prot);
+	int (*pkey_mprotect)(void *addr, size_t len, int prot, int pkey);
+	int (*madvise)(void *addr, size_t len, int advice);
+};
+
+/* Filled once by fa_resolve(); valid after fa_resolved() */
+extern struct fa_real fa_real;
+extern atomic_bool fa_real_ready;
+
+void fa_resolve(void);
+
+static inline bool fa_resolved(void)
+{
+	if (atomic_load_explicit(&fa_real_ready, memory_order_acquire))
+		return true;
+	fa_resolve();
+	return atomic_load_explicit(&fa_real_ready, memory_order_acquire);
+}
+
+/* ---- init.c: configuration and statistics ------------------------------ */
+
+#define FA_FS_MAX 32
+
+struct fa_config {
+	bool disabled;		/* FNACCEL_DISABLE: only forward */
+	bool verify_reread;	/* FNACCEL_VERIFY=reread (default) */
+	bool cfr_fallback;	/* FNACCEL_CFR_FALLBACK=1 */
+	uint64_t min_size;	/* FNACCEL_MIN_SIZE, default 64 KiB */
+	bool fs_all;		/* FNACCEL_FS=all */
+	unsigned int n_fs;
+	uint64_t fs_magic[FA_FS_MAX];	/* FNACCEL_FS: statfs f_type */
+};
+
+/* Written by the constructor before fa_ready is set, then read only */
+extern struct fa_config fa_config;
+/* FNACCEL_LOG_FILE's descriptor, or -1; dropped if the program closes it */
+extern atomic_int fa_log_fd;
+extern atomic_bool fa_ready;
+
+/* True when the wrappers may do more than forward */
+static inline bool fa_active(void)
+{
+	return fa_resolved() &&
+	       atomic_load_explicit(&fa_ready, memory_order_acquire) &&
+	       !fa_config.disabled;
+}
+
+/*
+ * Why a write went to the real write(2): one preload_skip_<reason> key
+ * each, checked in this order.  busy: a wrapper already runs in the
+ * thread (a signal handler); small: the read asked for less than
+ * FNACCEL_MIN_SIZE; untracked: not the bytes of the thread's last read;
+ * src_*: the read was not from a regular file, from an O_DIRECT one, at
+ * an offset not certain, or the source changed during it; dst_*: the
+ * destination is no regular file or has O_APPEND, O_DIRECT, O_SYNC,
+ * O_DSYNC; same_file; fs: a file system not in FNACCEL_FS; bad_pair:
+ * copy_file_range failed between these devices before; fd_reused: the
+ * source fd was closed since; src_changed: its identity, size, mtime or
+ * ctime; mapping_changed: the program unmapped or reprotected memory
+ * since the read (the buffer may fault now: the real write says EFAULT);
+ * buffer_changed: the buffer's hash; copy_failed:
+ * copy_file_range copied nothing.
+ */
+#define FA_SKIP_REASONS(X)						\
+	X(busy)								\
+	X(small)							\
+	X(untracked)							\
+	X(src_not_regular)						\
+	X(src_flags)							\
+	X(src_offset)							\
+	X(src_changed_during_read)					\
+	X(dst_not_regular)						\
+	X(dst_flags)							\
+	X(same_file)							\
+	X(fs)								\
+	X(bad_pair)							\
+	X(fd_reused)							\
+	X(src_changed)							\
+	X(mapping_changed)						\
+	X(buffer_changed)						\
+	X(copy_failed)
+
+enum fa_skip {
+	FA_SKIP_NONE,
+#define FA_SKIP_ENUM(r) FA_SKIP_##r,
+	FA_SKIP_REASONS(FA_SKIP_ENUM)
+#undef FA_SKIP_ENUM
+	FA_SKIP_COUNT
+};
+
+/*
+ * The preload's counters: sendfiles done by the engine and passed on,
+ * reads tracked, writes substituted (ops, bytes) and passed on, copies
+ * that came back short (the rest written by write(2)), copies not proven
+ * right (repaired by writing the buffer over them), copy_file_range calls
+ * and those the engine completed (FNACCEL_CFR_FALLBACK).
+ */
+#define FA_STATS_FIELDS(X)						\
+	X(preload_sendfile_ops)						\
+	X(preload_sendfile_bytes)					\
+	X(preload_sendfile_passthrough_ops)				\
+	X(preload_read_tracked_ops)					\
+	X(preload_write_substituted_ops)				\
+	X(preload_write_substituted_bytes)				\
+	X(preload_write_passthrough_ops)				\
+	X(preload_write_short_copies)					\
+	X(preload_verify_failures)					\
+	X(preload_cfr_ops)						\
+	X(preload_cfr_fallback_ops)
+
+struct fa_stats_live {
+#define FA_STATS_ATOMIC(name) atomic_uint_fast64_t name;
+	FA_STATS_FIELDS(FA_STATS_ATOMIC)
+#undef FA_STATS_ATOMIC
+	atomic_uint_fast64_t skip[FA_SKIP_COUNT];
+};
+
+extern struct fa_stats_live fa_live;
+
+static inline void fa_count_skip(enum fa_skip why)
+{
+	fn_stat_add(&fa_live.preload_write_passthrough_ops, 1);
+	fn_stat_add(&fa_live.skip[why], 1);
+}
+
+/* Whether a file system (statfs f_type) is in FNACCEL_FS */
+bool fa_fs_allowed(uint64_t magic);
+
+/* ---- track.c: the read -> write tracking -------------------------------- */
+
+/*
+ * Bumped by the wrappers of munmap, mremap, mprotect, pkey_mprotect,
+ * mmap with MAP_FIXED and madvise(MADV_GUARD_INSTALL) before the real
+ * call: memory that was readable at a read may fault since.  A write
+ * whose read saw another value does not touch the buffer.
+ */
+extern _Atomic uint32_t fa_map_gen;
+
+static inline void fa_mappings_changing(void)
+{
+	atomic_fetch_add_explicit(&fa_map_gen, 1, memory_order_seq_cst);
+}
+
+/* A close, dup2 or dup3 over fd: state read through it is stale */
+void fa_fd_closed(int fd);
+void fa_fd_range_closed(unsigned int first, unsigned int last);
+/* Forget this thread's state (after fork, in the child) */
+void fa_track_reset(void);
+
+/*
+ * The read and write paths: has_off says whether off is a pread/pwrite
+ * offset.  They return what the real call returns, errno included.
+ */
+ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off);
+ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off);
+
+/* sendfile(2) between regular files as an engine copy */
+ssize_t fa_sendfile(int out, int in, off_t *off, size_t n);
+
+/* The raw fallbacks for bootstrap, before dlsym answered */
+ssize_t fa_call_read(int fd, void *buf, size_t n);
+ssize_t fa_call_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t fa_call_write(int fd, const void *buf, size_t n);
+ssize_t fa_call_pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t fa_call_sendfile(int out, int in, off_t *off, size_t n);
+
+#endif /* FA_H */

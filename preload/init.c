@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * init.c: the preload's configuration, statistics and exit dump.
+ *
+ * The constructor reads the FNACCEL_* variables once (the engine's own
+ * constructor reads FNACCEL_CHUNK_SIZE and FNACCEL_LOG); until it has run
+ * the wrappers only forward.  A bad value is reported once on stderr and
+ * the default kept.  With FNACCEL_STATS=PATH the destructor appends one
+ * block of "key value" lines (pid, argv0, the engine's keys, the
+ * preload's keys, an empty line) with a single O_APPEND write(2), so
+ * blocks of concurrent processes never interleave.  A forked child starts
+ * with zeroed counters, so each block counts one process only.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fa.h"
+#include "fa_fs.h"
+#include "fn_log.h"
+
+struct fa_config fa_config = {
+	.verify_reread = true,
+	.min_size = 64 * 1024,
+};
+atomic_bool fa_ready;
+atomic_int fa_log_fd = -1;
+struct fa_stats_live fa_live;
+
+static const char *const fa_skip_names[FA_SKIP_COUNT] = {
+	[FA_SKIP_NONE] = "none",
+#define FA_SKIP_NAME(r) [FA_SKIP_##r] = #r,
+	FA_SKIP_REASONS(FA_SKIP_NAME)
+#undef FA_SKIP_NAME
+};
+
+/* FNACCEL_STATS, and argv[0] as the process started */
+static char fa_stats_path[4096];
+static char fa_argv0[256];
+
+bool fa_fs_allowed(uint64_t magic)
+{
+	unsigned int i;
+
+	if (fa_config.fs_all)
+		return true;
+	for (i = 0; i < fa_config.n_fs; i++)
+		if (fa_config.fs_magic[i] == magic)
+			return true;
+	return false;
+}
+
+static void fa_complain(const char *name, const char *value, const char *why)
+{
+	char line[512];
+	int n;
+
+	n = snprintf(line, sizeof(line), "libfnaccel: %s=%s: %s\n", name,
+		     value, why);
+	if (n > 0)
+		(void)!fn_sys_write(2, line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+static void fa_fs_add(uint64_t magic, void *arg)
+{
+	struct fa_config *c = arg;
+
+	if (magic == UINT64_MAX)
+		c->fs_all = true;
+	else if (c->n_fs < FA_FS_MAX)
+		c->fs_magic[c->n_fs++] = magic;
+}
+
+static void fa_read_fs(const char *s)
+{
+	struct fa_config c = fa_config;
+	const char *bad = NULL;
+
+	c.n_fs = 0;
+	c.fs_all = false;
+	if (fa_fs_parse(s, fa_fs_add, &c, &bad) < 0) {
+		fa_complain("FNACCEL_FS", s,
+			    "unknown file system, using " FA_FS_DEFAULT);
+		return;
+	}
+	fa_config.n_fs = c.n_fs;
+	fa_config.fs_all = c.fs_all;
+	memcpy(fa_config.fs_magic, c.fs_magic, sizeof(c.fs_magic));
+}
+
+/* FNACCEL_STATS, made absolute now: the program may change directory */
+static void fa_set_stats_path(const char *s)
+{
+	char cwd[sizeof(fa_stats_path)];
+	int n;
+
+	if (s[0] == '/') {
+		n = snprintf(fa_stats_path, sizeof(fa_stats_path), "%s", s);
+	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fa_complain("FNACCEL_STATS", s, "no current directory");
+		return;
+	} else {
+		n = snprintf(fa_stats_path, sizeof(fa_stats_path), "%s/%s",
+			     cwd, s);
+	}
+	if (n < 0 || (size_t)n >= sizeof(fa_stats_path)) {
+		fa_stats_path[0] = '\0';
+		fa_complain("FNACCEL_STATS", s, "path too long");
+	}
+}
+
+static bool fa_env_true(const char *s)
+{
+	return s && *s && strcmp(s, "0") != 0 && strcasecmp(s, "no") != 0 &&
+	       strcasecmp(s, "false") != 0 && strcasecmp(s, "off") != 0;
+}
+
+static void fa_read_env(void)
+{
+	const char *s;
+	uint64_t v;
+	int fd;
+
+	fa_read_fs(FA_FS_DEFAULT);
+	fa_config.disabled = fa_env_true(getenv("FNACCEL_DISABLE"));
+	fa_config.cfr_fallback = fa_env_true(getenv("FNACCEL_CFR_FALLBACK"));
+	s = getenv("FNACCEL_MIN_SIZE");
+	if (s && *s) {
+		if (fn_parse_size(s, &v) < 0)
+			fa_complain("FNACCEL_MIN_SIZE", s,
+				    "not a size, using 64K");
+		else
+			fa_config.min_size = v ? v : 1;
+	}
+	s = getenv("FNACCEL_FS");
+	if (s && *s)
+		fa_read_fs(s);
+	s = getenv("FNACCEL_VERIFY");
+	if (s && *s) {
+		if (strcmp(s, "reread") == 0)
+			fa_config.verify_reread = true;
+		else if (strcmp(s, "hash") == 0)
+			fa_config.verify_reread = false;
+		else
+			fa_complain("FNACCEL_VERIFY", s,
+				    "not reread or hash, using reread");
+	}
+	s = getenv("FNACCEL_LOG_FILE");
+	if (s && *s) {
+		/* Far above the program's own descriptors */
+		fd = (int)syscall(SYS_openat, AT_FDCWD, s,
+				  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+				  0644);
+		if (fd < 0) {
+			fa_complain("FNACCEL_LOG_FILE", s, strerror(errno));
+		} else {
+			int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+
+			if (hi >= 0) {
+				syscall(SYS_close, fd);
+				fd = hi;
+			}
+			fn_log_set_fd(fd);
+			atomic_store(&fa_log_fd, fd);
+		}
+	}
+	s = getenv("FNACCEL_STATS");
+	if (s && *s)
+		fa_set_stats_path(s);
+}
+
+static void fa_stats_reset(void)
+{
+#define FA_RESET(name) \
+	atomic_store_explicit(&fa_live.name, 0, memory_order_relaxed);
+	FA_STATS_FIELDS(FA_RESET)
+#undef FA_RESET
+	for (int i = 0; i < FA_SKIP_COUNT; i++)
+		atomic_store_explicit(&fa_live.skip[i], 0,
+				      memory_order_relaxed);
+}
+
+/* In the child of fork(): its own counters, no state of the parent's */
+static void fa_atfork_child(void)
+{
+	fn_stats_reset();
+	fa_stats_reset();
+	fa_track_reset();
+}
+
+/* The preload's keys, into buf at *pos (fn_stats_append's rules) */
+static void fa_stats_text(char *buf, size_t len, size_t *pos)
+{
+	char key[64];
+
+#define FA_APPEND(name) \
+	fn_stats_append(buf, len, pos, #name, \
+			atomic_load_explicit(&fa_live.name, \
+					     memory_order_relaxed));
+	FA_STATS_FIELDS(FA_APPEND)
+#undef FA_APPEND
+	for (int i = FA_SKIP_NONE + 1; i < FA_SKIP_COUNT; i++) {
+		snprintf(key, sizeof(key), "preload_skip_%s",
+			 fa_skip_names[i]);
+		fn_stats_append(buf, len, pos, key,
+				atomic_load_explicit(&fa_live.skip[i],
+						     memory_order_relaxed));
+	}
+}
+
+/* Append this process's block to FNACCEL_STATS with one write(2) */
+static void fa_stats_dump(void)
+{
+	static char buf[16384];
+	size_t pos;
+	int saved_errno = errno;
+	int n;
+	int fd;
+
+	if (fa_stats_path[0] == '\0')
+		return;
+	n = snprintf(buf, sizeof(buf), "pid %ld\nargv0 %s\n",
+		     (long)getpid(), fa_argv0[0] ? fa_argv0 : "?");
+	if (n < 0)
+		goto out;
+	pos = (size_t)n;
+	n = fn_stats_format(buf + pos, sizeof(buf) - pos);
+	if (n < 0 || (size_t)n >= sizeof(buf) - pos)
+		goto out;
+	pos += (size_t)n;
+	fa_stats_text(buf, sizeof(buf), &pos);
+	if (pos + 1 >= sizeof(buf))
+		goto out;
+	buf[pos++] = '\n';
+	fd = (int)syscall(SYS_openat, AT_FDCWD, fa_stats_path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto out;
+	(void)!fn_sys_write(fd, buf, pos);
+	syscall(SYS_close, fd);
+out:
+	errno = saved_errno;
+}
+
+/* glibc passes argc, argv and envp to the constructors of a library */
+__attribute__((constructor(102))) static void fa_init(int argc, char **argv,
+						      char **envp)
+{
+	size_t i;
+
+	fn_log_set_prefix("libfnaccel");
+	if (argc > 0 && argv && argv[0]) {
+		snprintf(fa_argv0, sizeof(fa_argv0), "%s", argv[0]);
+		for (i = 0; fa_argv0[i]; i++)
+			if (fa_argv0[i] == '\n')
+				fa_argv0[i] = '?';
+	}
+	fa_read_env();
+	pthread_atfork(NULL, NULL, fa_atfork_child);
+	atomic_store_explicit(&fa_ready, true, memory_order_release);
+}
+
+__attribute__((destructor)) static void fa_fini(void)
+{
+	fa_stats_dump();
+}

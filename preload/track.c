@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * track.c: the read -> write tracking, and sendfile between files.
+ *
+ * Each thread remembers its last read() or pread() of at least
+ * FNACCEL_MIN_SIZE requested bytes from a regular file: the buffer, the
+ * count, the source offset (known for certain: lseek before and after
+ * agree with the count), the source's identity, size, mtime and ctime
+ * (equal before and after the read), and an XXH3 hash of the bytes.  When
+ * the same thread then writes exactly that buffer (or the unwritten tail
+ * of it, for a partial-write loop) to another regular file, the write
+ * becomes copy_file_range(2) from the source, but only if:
+ *
+ *  - the destination has none of O_APPEND, O_DIRECT, O_SYNC, O_DSYNC and
+ *    both file systems are in FNACCEL_FS (XFS, btrfs, NFS, SMB, Ceph and
+ *    FUSE by default: there the copy reflinks or is offloaded; on ext4 and
+ *    tmpfs it measured slower);
+ *  - the source descriptor was not closed since (a generation per fd
+ *    number, bumped by our close, dup2, dup3 and close_range) and the
+ *    source's identity, size, mtime and ctime are unchanged;
+ *  - no memory was unmapped or reprotected since (fa_map_gen, bumped by
+ *    our munmap, mprotect ... wrappers): the buffer may fault now, where
+ *    the real write returns EFAULT;
+ *  - the buffer's fingerprint is unchanged (fa_buf_hash()).
+ *
+ * After the copy the source is checked again and, with FNACCEL_VERIFY=reread
+ * (the default), the copied range is read back from the source and
+ * compared byte for byte with the buffer: a writer through a shared mmap
+ * changes no timestamp.  A copy that cannot be proven right is repaired by writing
+ * the buffer over the range.  A short copy is completed by the real
+ * write; a copy that copies nothing becomes the real write, and its
+ * device pair is remembered.  The program sees the count and errno the
+ * real call would give.
+ *
+ * Signal safety: no malloc, lock or stdio.  A per-thread busy flag is set
+ * before the state is touched: a signal handler's read or write during a
+ * wrapper goes straight to libc.  The valid flag is cleared first and set
+ * last, with signal fences between.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "fa.h"
+#include "fn_log.h"
+
+#define FA_OFF_MAX ((off_t)INT64_MAX)
+
+/* ---- descriptor and mapping generations -------------------------------- */
+
+_Atomic uint32_t fa_map_gen;
+
+static uint32_t fa_map_gen_now(void)
+{
+	return atomic_load_explicit(&fa_map_gen, memory_order_seq_cst);
+}
+
+#define FA_GEN_SLOTS 1024u
+static _Atomic uint32_t fa_fd_gen[FA_GEN_SLOTS];
+
+static uint32_t fa_gen(int fd)
+{
+	return atomic_load_explicit(&fa_fd_gen[(unsigned int)fd % FA_GEN_SLOTS],
+				    memory_order_acquire);
+}
+
+/* ---- per-thread state --------------------------------------------------- */
+
+struct fa_track {
+	volatile sig_atomic_t busy;	/* a wrapper runs in the thread */
+	volatile sig_atomic_t valid;	/* the fields below are a read */
+	enum fa_skip reason;	/* why these bytes cannot be copied */
+	int fd;
+	uint32_t gen;		/* fa_gen(fd) before the read */
+	uint32_t map_gen;	/* fa_map_gen before the read */
+	const char *buf;
+	size_t len;		/* bytes the read returned */
+	size_t done;		/* bytes of buf written since */
+	off_t off;		/* source offset of buf[0] */
+	struct stat st;		/* the source during the read */
+	XXH64_hash_t hash;	/* of buf[0..len) after the read */
+};
+
+static FA_TLS struct fa_track fa_t;
+
+/* Which devices' file systems are in FNACCEL_FS: a small cache */
+#define FA_DEV_CACHE 8
+struct fa_dev {
+	dev_t dev;
+	bool used;
+	bool allowed;
+};
+static FA_TLS struct fa_dev fa_devs[FA_DEV_CACHE];
+static FA_TLS unsigned int fa_dev_next;
+
+static inline void fa_fence(void)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+void fa_track_reset(void)
+{
+	fa_t.valid = 0;
+	fa_fence();
+	fa_t.busy = 0;
+}
+
+void fa_fd_closed(int fd)
+{
+	if (fd < 0)
+		return;
+	atomic_fetch_add_explicit(&fa_fd_gen[(unsigned int)fd % FA_GEN_SLOTS],
+				  1, memory_order_release);
+	if (fa_t.fd == fd)
+		fa_t.valid = 0;
+	/* The number may soon be one of the program's files: no more logs */
+	if (fd == atomic_load_explicit(&fa_log_fd, memory_order_relaxed)) {
+		fn_log_set_fd(-1);
+		atomic_store(&fa_log_fd, -1);
+	}
+}
+
+void fa_fd_range_closed(unsigned int first, unsigned int last)
+{
+	unsigned int fd;
+
+	int lfd = atomic_load_explicit(&fa_log_fd, memory_order_relaxed);
+
+	if (last < first)
+		return;
+	if (lfd >= 0 && (unsigned int)lfd >= first && (unsigned int)lfd <= last)
+		fa_fd_closed(lfd);
+	if (last - first >= FA_GEN_SLOTS - 1) {
+		for (fd = 0; fd < FA_GEN_SLOTS; fd++)
+			fa_fd_closed((int)fd);
+		fa_t.valid = 0;
+		return;
+	}
+	for (fd = first; fd <= last; fd++)
+		fa_fd_closed((int)fd);
+}
+
+static bool fa_dev_allowed(int fd, dev_t dev)
+{
+	struct statfs sfs;
+	struct fa_dev *d;
+	unsigned int i;
+
+	for (i = 0; i < FA_DEV_CACHE; i++)
+		if (fa_devs[i].used && fa_devs[i].dev == dev)
+			return fa_devs[i].allowed;
+	if (fstatfs(fd, &sfs) < 0)
+		return false;
+	d = &fa_devs[fa_dev_next++ % FA_DEV_CACHE];
+	d->dev = dev;
+	d->allowed = fa_fs_allowed((uint32_t)sfs.f_type);
+	d->used = true;
+	return d->allowed;
+}
+
+/* ---- device pairs where copy_file_range failed --------------------------- */
+
+#define FA_BAD_PAIRS 16u
+static _Atomic uint64_t fa_bad_pairs[FA_BAD_PAIRS];
+static atomic_uint fa_bad_next;
+
+static uint64_t fa_pair_key(dev_t src, dev_t dst)
+{
+	return (((uint64_t)src * UINT64_C(0x9e3779b97f4a7c15)) ^
+		(uint64_t)dst) | 1;
+}
+
+static bool fa_is_bad_pair(dev_t src, dev_t dst)
+{
+	uint64_t key = fa_pair_key(src, dst);
+	unsigned int i;
+
+	for (i = 0; i < FA_BAD_PAIRS; i++)
+		if (atomic_load_explicit(&fa_bad_pairs[i],
+					 memory_order_relaxed) == key)
+			return true;
+	return false;
+}
+
+static void fa_add_bad_pair(dev_t src, dev_t dst)
+{
+	unsigned int i;
+
+	if (fa_is_bad_pair(src, dst))
+		return;
+	i = atomic_fetch_add_explicit(&fa_bad_next, 1, memory_order_relaxed);
+	atomic_store_explicit(&fa_bad_pairs[i % FA_BAD_PAIRS],
+			      fa_pair_key(src, dst), memory_order_relaxed);
+}
+
+/* ---- scratch buffers for the re-read ------------------------------------- */
+
+#define FA_SCRATCH_SLOTS 8
+#define FA_SCRATCH_SIZE ((size_t)256 << 10)
+static _Atomic(char *) fa_scratch[FA_SCRATCH_SLOTS];
+static atomic_bool fa_scratch_busy[FA_SCRATCH_SLOTS];
+
+/* A buffer of FA_SCRATCH_SIZE from the pool (kept), else mapped for us */
+static char *fa_scratch_get(int *slot)
+{
+	char *p;
+	int i;
+
+	for (i = 0; i < FA_SCRATCH_SLOTS; i++) {
+		if (atomic_exchange(&fa_scratch_busy[i], true))
+			continue;
+		p = atomic_load(&fa_scratch[i]);
+		if (p == NULL) {
+			p = mmap(NULL, FA_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED) {
+				atomic_store(&fa_scratch_busy[i], false);
+				return NULL;
+			}
+			atomic_store(&fa_scratch[i], p);
+		}
+		*slot = i;
+		return p;
+	}
+	*slot = -1;
+	p = mmap(NULL, FA_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void fa_scratch_put(char *p, int slot)
+{
+	if (slot < 0)
+		munmap(p, FA_SCRATCH_SIZE);
+	else
+		atomic_store(&fa_scratch_busy[slot], false);
+}
+
+/* True if the source holds exactly buf[0..len) at off now */
+static bool fa_reread_same(int fd, off_t off, const char *buf, size_t len)
+{
+	size_t done = 0;
+	bool same = true;
+	ssize_t n;
+	char *tmp;
+	int slot;
+
+	tmp = fa_scratch_get(&slot);
+	if (tmp == NULL)
+		return false;
+	while (done < len) {
+		n = fn_sys_pread(fd, tmp, MIN(FA_SCRATCH_SIZE, len - done),
+				 off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || memcmp(tmp, buf + done, (size_t)n) != 0) {
+			same = false;
+			break;
+		}
+		done += (size_t)n;
+	}
+	fa_scratch_put(tmp, slot);
+	return same;
+}
+
+/*
+ * True if writing n bytes at off passes RLIMIT_FSIZE: past it the real
+ * call raises SIGXFSZ once; a copy that failed first would raise it twice.
+ */
+static bool fa_within_fsize(off_t off, size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	return (uint64_t)off + n <= (uint64_t)rl.rlim_cur;
+}
+
+/*
+ * The buffer's fingerprint.  FNACCEL_VERIFY=hash: XXH3 of all of it, the
+ * proof that it is unchanged.  reread: the re-read after the copy
+ * compares every byte of the buffer with the source anyway, so this only
+ * needs to catch the usual transforms before a copy is wasted on them:
+ * XXH3 of 64 windows of 64 bytes spread over the buffer (a changed byte
+ * it misses is caught by the re-read and repaired).
+ */
+#define FA_WINDOWS 64
+#define FA_WINDOW 64
+
+static XXH64_hash_t fa_buf_hash(const char *buf, size_t len)
+{
+	XXH64_hash_t h = 0;
+	size_t step;
+	size_t i;
+
+	if (!fa_config.verify_reread || len <= FA_WINDOWS * FA_WINDOW * 2)
+		return XXH3_64bits(buf, len);
+	step = (len - FA_WINDOW) / (FA_WINDOWS - 1);
+	for (i = 0; i < FA_WINDOWS; i++)
+		h = XXH3_64bits_withSeed(buf + i * step, FA_WINDOW, h);
+	return h;
+}
+
+/* ---- the read side ------------------------------------------------------- */
+
+static bool fa_same_file_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT) &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static ssize_t fa_do_read(int fd, void *buf, size_t n, off_t off,
+			  bool has_off)
+{
+	return has_off ? fa_call_pread(fd, buf, n, off) :
+			 fa_call_read(fd, buf, n);
+}
+
+/*
+ * A read or pread: the real call, and around it what a later write needs
+ * to prove that the buffer holds the source's bytes.  Returns what the
+ * real call returned, with its errno (the caller's errno on success).
+ */
+ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
+{
+	struct fa_track *t = &fa_t;
+	enum fa_skip why = FA_SKIP_NONE;
+	int saved_errno = errno;
+	struct stat before;
+	struct stat after;
+	off_t pos = off;
+	off_t end;
+	uint32_t map_gen;
+	uint32_t gen;
+	ssize_t ret;
+	int err;
+
+	if (t->busy)
+		return fa_do_read(fd, buf, n, off, has_off);
+	t->busy = 1;
+	fa_fence();
+	t->valid = 0;		/* only the last read counts */
+	fa_fence();
+	if (n < fa_config.min_size) {
+		ret = fa_do_read(fd, buf, n, off, has_off);
+		err = errno;
+		goto out;
+	}
+	gen = fa_gen(fd);
+	map_gen = fa_map_gen_now();
+	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
+		why = FA_SKIP_src_not_regular;
+	} else if (!fa_dev_allowed(fd, before.st_dev)) {
+		why = FA_SKIP_fs;
+	} else if (fcntl(fd, F_GETFL) & O_DIRECT) {
+		/* The re-read would need aligned buffers */
+		why = FA_SKIP_src_flags;
+	} else if (!has_off) {
+		pos = lseek(fd, 0, SEEK_CUR);
+		if (pos < 0)
+			why = FA_SKIP_src_offset;
+	}
+	ret = fa_do_read(fd, buf, n, off, has_off);
+	err = errno;
+	if (ret <= 0)
+		goto out;
+	if (why == FA_SKIP_NONE && !has_off) {
+		end = lseek(fd, 0, SEEK_CUR);
+		if (end != pos + ret)
+			why = FA_SKIP_src_offset;
+	}
+	if (why == FA_SKIP_NONE &&
+	    (fstat(fd, &after) < 0 || !fa_same_file_state(&before, &after)))
+		why = FA_SKIP_src_changed_during_read;
+	t->reason = why;
+	t->fd = fd;
+	t->gen = gen;
+	t->map_gen = map_gen;
+	t->buf = buf;
+	t->len = (size_t)ret;
+	t->done = 0;
+	t->off = pos;
+	if (why == FA_SKIP_NONE) {
+		t->st = after;
+		t->hash = fa_buf_hash(buf, (size_t)ret);
+		fn_stat_add(&fa_live.preload_read_tracked_ops, 1);
+	}
+	fa_fence();
+	t->valid = 1;
+out:
+	fa_fence();
+	t->busy = 0;
+	errno = ret < 0 ? err : saved_errno;
+	return ret;
+}
+
+/* ---- the write side ----------------------------------------------------- */
+
+/* Where buf..buf+n lies in the tracked read: its start, or -1 */
+static ssize_t fa_match(const struct fa_track *t, const char *buf, size_t n)
+{
+	if (!t->valid || n == 0)
+		return -1;
+	if (buf == t->buf + t->done && n == t->len - t->done)
+		return (ssize_t)t->done;	/* the unwritten tail */
+	if (buf == t->buf && n == t->len)
+		return 0;			/* the same bytes again */
+	return -1;
+}
+
+/* Why the write of the tracked bytes from start cannot be a copy */
+static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
+				   size_t n, struct stat *dst)
+{
+	struct stat now;
+	int fl;
+
+	if (t->reason != FA_SKIP_NONE)
+		return t->reason;
+	if (fstat(fd, dst) < 0 || !S_ISREG(dst->st_mode))
+		return FA_SKIP_dst_not_regular;
+	if (dst->st_dev == t->st.st_dev && dst->st_ino == t->st.st_ino)
+		return FA_SKIP_same_file;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+	    (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)))
+		return FA_SKIP_dst_flags;
+	if (!fa_dev_allowed(fd, dst->st_dev))
+		return FA_SKIP_fs;
+	if (fa_is_bad_pair(t->st.st_dev, dst->st_dev))
+		return FA_SKIP_bad_pair;
+	if (fa_gen(t->fd) != t->gen)
+		return FA_SKIP_fd_reused;
+	if (fstat(t->fd, &now) < 0 || !fa_same_file_state(&t->st, &now))
+		return FA_SKIP_src_changed;
+	/* The buffer may fault since: only the real write may touch it */
+	if (fa_map_gen_now() != t->map_gen)
+		return FA_SKIP_mapping_changed;
+	if (fa_buf_hash(t->buf, t->len) != t->hash)
+		return FA_SKIP_buffer_changed;
+	return FA_SKIP_NONE;
+}
+
+/* Write all of buf at off with raw pwrite; bytes written */
+static size_t fa_pwrite_all(int fd, const char *buf, size_t n, off_t off)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = fn_sys_pwrite(fd, buf + done, n - done, off + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	return done;
+}
+
+/*
+ * The checked write as copy_file_range(2) from the tracked source.
+ * Returns the count the write returns, or -1 with *fallback set when the
+ * real write must do it all (nothing was changed then).
+ */
+static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
+			     size_t n, size_t start, off_t off, bool has_off,
+			     const struct stat *dst, bool *fallback)
+{
+	off_t doff = has_off ? off : lseek(fd, 0, SEEK_CUR);
+	off_t so = t->off + (off_t)start;
+	off_t o = doff;
+	struct stat now;
+	size_t total = 0;
+	size_t fixed;
+	ssize_t r;
+	ssize_t w;
+	int err = 0;
+
+	*fallback = true;
+	if (doff < 0 || (uint64_t)doff + n > (uint64_t)FA_OFF_MAX ||
+	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX ||
+	    !fa_within_fsize(doff, n))
+		return -1;
+	pthread_testcancel();	/* write(2) is a cancellation point */
+	while (total < n) {
+		r = fn_sys_copy_file_range(t->fd, &so, fd, &o, n - total, 0);
+		if (r <= 0) {
+			err = r < 0 ? errno : 0;
+			break;
+		}
+		total += (size_t)r;
+	}
+	if (total == 0) {
+		if (err == EXDEV || err == EOPNOTSUPP || err == ENOSYS ||
+		    err == EINVAL)
+			fa_add_bad_pair(t->st.st_dev, dst->st_dev);
+		FN_LOG_DEBUG("fd %d -> fd %d: copy_file_range: %d", t->fd, fd,
+			     err);
+		return -1;
+	}
+	*fallback = false;
+
+	/* Prove the copy right, else write the buffer over it */
+	if (fa_gen(t->fd) != t->gen || fstat(t->fd, &now) < 0 ||
+	    !fa_same_file_state(&t->st, &now) ||
+	    fa_map_gen_now() != t->map_gen ||
+	    (fa_config.verify_reread &&
+	     !fa_reread_same(t->fd, t->off + (off_t)start, buf, total))) {
+		fn_stat_add(&fa_live.preload_verify_failures, 1);
+		fixed = fa_pwrite_all(fd, buf, total, doff);
+		FN_LOG_WARN("fd %d -> fd %d: copy not proven, rewrote %zu of "
+			    "%zu bytes", t->fd, fd, fixed, total);
+		if (fixed < total) {
+			/* The range is not what the program wrote: say so */
+			if (!has_off)
+				lseek(fd, doff + (off_t)fixed, SEEK_SET);
+			return fixed ? (ssize_t)fixed : -1;
+		}
+	} else {
+		fn_stat_add(&fa_live.preload_write_substituted_ops, 1);
+		fn_stat_add(&fa_live.preload_write_substituted_bytes, total);
+	}
+	if (total < n) {
+		/* A short copy: the real write does the rest */
+		fn_stat_add(&fa_live.preload_write_short_copies, 1);
+		if (has_off) {
+			w = fa_call_pwrite(fd, buf + total, n - total,
+					   doff + (off_t)total);
+		} else {
+			lseek(fd, doff + (off_t)total, SEEK_SET);
+			w = fa_call_write(fd, buf + total, n - total);
+		}
+		return (ssize_t)total + (w > 0 ? w : 0);
+	}
+	if (!has_off)
+		lseek(fd, doff + (off_t)n, SEEK_SET);
+	return (ssize_t)n;
+}
+
+static ssize_t fa_do_write(int fd, const void *buf, size_t n, off_t off,
+			   bool has_off)
+{
+	return has_off ? fa_call_pwrite(fd, buf, n, off) :
+			 fa_call_write(fd, buf, n);
+}
+
+ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
+{
+	struct fa_track *t = &fa_t;
+	int saved_errno = errno;
+	enum fa_skip why;
+	struct stat dst;
+	bool fallback = true;
+	ssize_t start;
+	ssize_t ret = -1;
+	int err = saved_errno;
+
+	if (t->busy) {
+		fa_count_skip(FA_SKIP_busy);
+		return fa_do_write(fd, buf, n, off, has_off);
+	}
+	t->busy = 1;
+	fa_fence();
+	start = fa_match(t, buf, n);
+	if (start < 0) {
+		why = n < fa_config.min_size ? FA_SKIP_small :
+					       FA_SKIP_untracked;
+	} else {
+		why = fa_write_check(t, fd, (size_t)start, n, &dst);
+	}
+	if (why == FA_SKIP_NONE) {
+		ret = fa_write_copy(t, fd, buf, n, (size_t)start, off, has_off,
+				    &dst, &fallback);
+		if (fallback)
+			why = FA_SKIP_copy_failed;
+	}
+	if (fallback) {
+		fa_count_skip(why);
+		ret = fa_do_write(fd, buf, n, off, has_off);
+		err = ret < 0 ? errno : saved_errno;
+	} else if (ret < 0) {
+		err = errno;
+	}
+	if (start >= 0 && ret > 0) {
+		t->done = (size_t)start + (size_t)ret;
+		if (t->done > t->len)
+			t->done = t->len;
+	}
+	fa_fence();
+	t->busy = 0;
+	errno = err;
+	return ret;
+}
+
+/* ---- sendfile ---------------------------------------------------------- */
+
+/*
+ * True if sendfile(out, in, off, n) is a copy between two regular files
+ * that copy_file_range(2) accepts.  A zero-length copy_file_range runs
+ * the kernel's checks (EXDEV across file systems that cannot copy
+ * between them) and copies nothing: where it fails, the real sendfile's
+ * in-kernel splice beats the engine's user-space fallback.  Touches
+ * neither off nor the files' offsets.
+ */
+static bool fa_sendfile_ok(int out, int in, size_t n)
+{
+	struct stat si;
+	struct stat so;
+	off_t o_in = 0;
+	off_t o_out = 0;
+	int fl_in;
+	int fl_out;
+
+	if (n == 0 || n > SSIZE_MAX)
+		return false;
+	if (fstat(in, &si) < 0 || fstat(out, &so) < 0 ||
+	    !S_ISREG(si.st_mode) || !S_ISREG(so.st_mode))
+		return false;
+	if (si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+		return false;
+	fl_in = fcntl(in, F_GETFL);
+	fl_out = fcntl(out, F_GETFL);
+	if (fl_in < 0 || fl_out < 0 || ((fl_in | fl_out) & O_PATH) ||
+	    (fl_in & O_ACCMODE) == O_WRONLY ||
+	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
+		return false;
+	if (!fa_within_fsize(lseek(out, 0, SEEK_CUR), MIN(n, FA_SENDFILE_MAX)))
+		return false;
+	if (fa_is_bad_pair(si.st_dev, so.st_dev))
+		return false;
+	if (fn_sys_copy_file_range(in, &o_in, out, &o_out, 0, 0) < 0) {
+		fa_add_bad_pair(si.st_dev, so.st_dev);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The kernel's own argument checks: sendfile(2) with a count of 0 reads
+ * and writes back *off (EFAULT), checks both descriptors (EBADF, EINVAL),
+ * the source position (EINVAL when negative, EOVERFLOW at or past the
+ * smaller file system's size limit) and copies nothing.  The count
+ * matters once more: a position plus count beyond 2^63 - 1 is EINVAL.
+ * True if the kernel would take the call, so the engine may do it.
+ */
+static bool fa_sendfile_probe(int out, int in, off_t *off, size_t n)
+{
+	off_t pos;
+
+	if (syscall(SYS_sendfile, out, in, off, (size_t)0) != 0)
+		return false;
+	pos = off ? *off : lseek(in, 0, SEEK_CUR);
+	return pos >= 0 && (uint64_t)pos + n <= (uint64_t)FA_OFF_MAX;
+}
+
+/*
+ * sendfile(2) between regular files as fn_copy_range(): a NULL off uses
+ * and advances in's file offset, else *off is used and advanced; out's
+ * offset always advances; at most FA_SENDFILE_MAX bytes.  Anything else,
+ * any call the kernel would refuse and any failure of the engine is the
+ * real sendfile, which then gives the kernel's answer.
+ */
+ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
+{
+	struct fa_track *t = &fa_t;
+	int saved_errno = errno;
+	ssize_t ret;
+
+	if (t->busy)
+		return fa_call_sendfile(out, in, off, n);
+	t->busy = 1;
+	fa_fence();
+	if (fa_sendfile_ok(out, in, n) &&
+	    fa_sendfile_probe(out, in, off, n)) {
+		pthread_testcancel();
+		ret = fn_copy_range(in, off, out, NULL,
+				    MIN(n, FA_SENDFILE_MAX), 0);
+		if (ret >= 0) {
+			fn_stat_add(&fa_live.preload_sendfile_ops, 1);
+			fn_stat_add(&fa_live.preload_sendfile_bytes,
+				    (uint64_t)ret);
+			fa_fence();
+			t->busy = 0;
+			errno = saved_errno;
+			return ret;
+		}
+	}
+	fn_stat_add(&fa_live.preload_sendfile_passthrough_ops, 1);
+	fa_fence();
+	t->busy = 0;
+	errno = saved_errno;
+	return fa_call_sendfile(out, in, off, n);
+}

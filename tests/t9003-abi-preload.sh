@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+test_description='ABI: libfnaccel.so exports the interposed libc names only'
+. "$(dirname "$0")/test-lib.sh"
+fn_require_preload
+fn_require_cmd nm readelf
+
+test_expect_success 'nm -D: exactly the libc names, nothing of the engine' '
+	cat >expect <<-\EOF &&
+	__pread64_chk
+	__pread_chk
+	__read_chk
+	close
+	close_range
+	closefrom
+	copy_file_range
+	dup2
+	dup3
+	madvise
+	mmap
+	mmap64
+	mprotect
+	mremap
+	munmap
+	pkey_mprotect
+	pread
+	pread64
+	pwrite
+	pwrite64
+	read
+	sendfile
+	sendfile64
+	write
+	EOF
+	nm -D --defined-only "$FN_PRELOAD_LIB" | awk "{ print \$3 }" |
+		LC_ALL=C sort >actual &&
+	LC_ALL=C sort expect >expect.sorted &&
+	diff -u expect.sorted actual
+'
+
+test_expect_success 'every export is a function of libc' '
+	libc=$(ldd /bin/sh | awk "/libc\\.so/ { print \$3 }") &&
+	nm -D --defined-only "$libc" | awk "{ print \$3 }" |
+		sed -e "s/@.*//" | LC_ALL=C sort -u >libc.names &&
+	LC_ALL=C comm -23 actual libc.names >extra &&
+	test ! -s extra
+'
+
+test_expect_success 'no fn_ or fa_ symbol is dynamic' '
+	! nm -D "$FN_PRELOAD_LIB" | grep -E " (fn|fa)_"
+'
+
+test_expect_success 'needs no libfncopy and no libxxhash at run time' '
+	readelf -d "$FN_PRELOAD_LIB" | grep NEEDED >needed &&
+	! grep -E "libfncopy|libxxhash" needed
+'
+
+test_expect_success 'the module has no soname version' '
+	! readelf -d "$FN_PRELOAD_LIB" | grep SONAME | grep "\.so\.[0-9]"
+'
+
+test_done
