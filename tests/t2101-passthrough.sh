@@ -10,7 +10,7 @@ fp=$FN_BUILDDIR/fs/fnpassfs
 
 st()
 {
-	fn_stat "$1" mnt
+	fn_fs_stat "$1" mnt
 }
 
 # A build against libfuse < 3.16 cannot ask for passthrough: then the
