@@ -1,4 +1,4 @@
-# fn_libfuse.m4: FN_LIBFUSE, which libfuse3 fnpassfs builds against
+# fn_libfuse.m4: FN_CHECK_LIBFUSE, which libfuse3 fnpassfs builds against
 #
 #   --with-libfuse=system   the system's libfuse3 (>= 3.14)
 #   --with-libfuse=bundled  the static build of scripts/build-libfuse in
@@ -10,7 +10,7 @@
 #
 # Sets FUSE3_CFLAGS, FUSE3_LIBS, and HAVE_FUSE_PASSTHROUGH when the
 # library can request the kernel's FUSE passthrough (libfuse >= 3.16).
-AC_DEFUN([FN_LIBFUSE], [
+AC_DEFUN([FN_CHECK_LIBFUSE], [
 	AC_REQUIRE([PKG_PROG_PKG_CONFIG])
 	AC_ARG_WITH([libfuse],
 		[AS_HELP_STRING([--with-libfuse=auto|system|bundled],
