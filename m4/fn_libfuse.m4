@@ -3,7 +3,7 @@
 #   --with-libfuse=system   the system's libfuse3 (>= 3.14)
 #   --with-libfuse=bundled  the static build of scripts/build-libfuse in
 #                           _libfuse/prefix of the build tree, or in
-#                           $FN_LIBFUSE/prefix (an absolute path: a VPATH
+#                           $FN_LIBFUSE_DIR/prefix (an absolute path: a VPATH
 #                           or distcheck build uses the source tree's)
 #   --with-libfuse=auto     system if >= 3.16, else bundled when built,
 #                           else system 3.14 (kernel passthrough off)
@@ -16,9 +16,9 @@ AC_DEFUN([FN_CHECK_LIBFUSE], [
 		[AS_HELP_STRING([--with-libfuse=auto|system|bundled],
 			[which libfuse3 to use (default: auto)])],
 		[], [with_libfuse=auto])
-	AC_ARG_VAR([FN_LIBFUSE], [the directory scripts/build-libfuse built
+	AC_ARG_VAR([FN_LIBFUSE_DIR], [the directory scripts/build-libfuse built
 		libfuse in (default: _libfuse in the build tree)])
-	fn_libfuse_dir=${FN_LIBFUSE:-$ac_pwd/_libfuse}
+	fn_libfuse_dir=${FN_LIBFUSE_DIR:-$ac_pwd/_libfuse}
 	fn_bundled_pc=$fn_libfuse_dir/prefix/lib/pkgconfig
 	fn_fuse_source=
 	AS_CASE([$with_libfuse],
