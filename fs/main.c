@@ -497,12 +497,8 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (a.version) {
-		printf("fnpassfs (fnaccel) %s
-libfuse %s
-"
-		       "kernel passthrough: %s
-O_TMPFILE: %s
-",
+		printf("fnpassfs (fnaccel) %s\nlibfuse %s\n"
+		       "kernel passthrough: %s\nO_TMPFILE: %s\n",
 		       PACKAGE_VERSION, fuse_pkgversion(),
 		       fp_passthrough_built() ? "yes" : "no (libfuse < 3.16)",
 		       FP_HAVE_TMPFILE ? "yes" : "no (EOPNOTSUPP)");
