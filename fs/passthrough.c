@@ -39,13 +39,13 @@
 #include "fn_log.h"
 
 /* Why an open was not passed through, in the order /.stats lists them */
-#define FP_PT_REASONS(X)						\
-	X(unsupported)	/* the kernel or libfuse cannot */		\
-	X(writeback)	/* -o writeback: the kernel refuses both */	\
-	X(cached)	/* the inode is open through the page cache */	\
-	X(direct)	/* O_DIRECT: the daemon's relaxed direct I/O */	\
-	X(stacking)	/* the backing file system is stacked too deep */ \
-	X(perm)		/* no CAP_SYS_ADMIN */				\
+#define FP_PT_REASONS(X)					\
+	X(unsupported)	/* the kernel or libfuse cannot */	\
+	X(writeback)	/* the kernel refuses both */		\
+	X(cached)	/* the inode is open by the daemon */	\
+	X(direct)	/* O_DIRECT: the daemon's relaxed one */	\
+	X(stacking)	/* backing file system stacked too deep */ \
+	X(perm)		/* no CAP_SYS_ADMIN */			\
 	X(refused)	/* any other refusal of the backing file */
 
 enum fp_pt_reason {
@@ -69,11 +69,11 @@ struct fp_pt_inode {
 
 static struct {
 	enum fp_passthrough mode;
-	bool active;		/* negotiated at INIT; set before any open */
+	bool active;		/* negotiated at INIT, before any open */
 	bool offered;		/* the kernel offered it at INIT */
 	bool got_init;
 	pthread_mutex_t lock;
-	struct fp_pt_inode *buckets[FP_PT_BUCKETS];	/* protected by lock */
+	struct fp_pt_inode *buckets[FP_PT_BUCKETS]; /* protected by lock */
 	atomic_uint_fast64_t opens;
 	atomic_uint_fast64_t files;	/* backing ids registered now */
 	atomic_uint_fast64_t fallbacks[FP_PT_NREASONS];
