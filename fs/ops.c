@@ -1077,20 +1077,24 @@ static void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 /* ---- directories ------------------------------------------------------- */
 
 /*
- * The kernel keeps the listing (cache_readdir) across opens (keep_cache)
- * but for cache=never.  It drops it by itself when the directory changes
+ * With cache=always the kernel keeps the listing (cache_readdir) across
+ * opens (keep_cache).  It drops it by itself when the directory changes
  * through the mount (fuse_dir_changed() after create, mknod, mkdir,
  * symlink, link, unlink, rmdir and rename bumps the directory's version,
  * which the cached listing is checked against), so no notify_inval_inode
  * is sent from here (inside the request that changed the directory it
  * could also deadlock on the directory's lock); t2201 checks it.  A
  * change on the backing side changes the directory's mtime, which the
- * kernel compares when a listing starts from offset 0, once its
- * attributes have expired (attr_timeout: 1 s with cache=auto).
+ * kernel compares when a listing starts from offset 0, once the
+ * directory's attributes have expired (attr_timeout).
+ *
+ * Not with cache=auto: a cached listing carries no attributes, so once
+ * the 1 s entries expired, `ls -l` of 10,000 files cost 10,000 lookups
+ * where an uncached listing costs 51 readdirplus requests (measured).
  */
 static void fp_opendir_cache(struct fuse_file_info *fi)
 {
-	if (fp_fs.cfg.cache == FP_CACHE_NEVER)
+	if (fp_fs.cfg.cache != FP_CACHE_ALWAYS)
 		return;
 	fi->cache_readdir = 1;
 	fi->keep_cache = 1;
