@@ -233,13 +233,15 @@ static void fp_init_killpriv(struct fuse_conn_info *conn)
 {
 #if FUSE_MAJOR_VERSION > 3 || FUSE_MINOR_VERSION >= 17
 	/*
-	 * Not with kernel passthrough: the kernel writes the backing file
-	 * with the daemon's credentials then, which keep the bits.
+	 * Neither with kernel passthrough: the kernel writes the backing
+	 * file with the daemon's credentials then, which keep the bits, so
+	 * the kernel's own clearing (a mode change, fp_kills_suid()) must
+	 * stay.
 	 */
-	if (fp_passthrough_mode() == FP_PT_NEVER &&
-	    fuse_set_feature_flag(conn, FUSE_CAP_HANDLE_KILLPRIV_V2))
+	if (fp_passthrough_mode() != FP_PT_NEVER)
 		return;
-	conn->want |= conn->capable & FUSE_CAP_HANDLE_KILLPRIV;
+	if (!fuse_set_feature_flag(conn, FUSE_CAP_HANDLE_KILLPRIV_V2))
+		conn->want |= conn->capable & FUSE_CAP_HANDLE_KILLPRIV;
 #else
 	conn->want |= conn->capable & FUSE_CAP_HANDLE_KILLPRIV;
 #endif
