@@ -94,7 +94,7 @@ privs()
 	done
 }
 
-test_expect_success 'setuid/setgid cleared on write, truncate, chown as natively' '
+test_expect_success 'set-id bits cleared on write, truncate, chown as natively' '
 	mkdir src/native src/k && chmod 777 src/native src/k &&
 	privs src/native >native && privs mnt/k >mounted &&
 	cat mounted && cmp native mounted &&
