@@ -92,6 +92,7 @@ struct fp_config {
 	uint64_t max_read;
 	double entry_timeout;
 	double attr_timeout;
+	double negative_timeout;	/* 0: a missing name is not cached */
 	const char *stats_file;	/* NULL with nostats */
 	int log_level;
 	bool allow_other;

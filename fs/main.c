@@ -45,6 +45,7 @@ struct fp_args {
 	char *max_read;
 	char *entry_timeout;
 	char *attr_timeout;
+	char *negative_timeout;
 	char *stats_file;
 	int nostats;
 	char *log_level;
@@ -84,6 +85,7 @@ static const struct fuse_opt fp_opt_table[] = {
 	FP_OPT("max_read=%s", max_read, 0),
 	FP_OPT("entry_timeout=%s", entry_timeout, 0),
 	FP_OPT("attr_timeout=%s", attr_timeout, 0),
+	FP_OPT("negative_timeout=%s", negative_timeout, 0),
 	FP_OPT("stats_file=%s", stats_file, 0),
 	FP_OPT("nostats", nostats, 1),
 	FP_OPT("log_level=%s", log_level, 0),
@@ -141,6 +143,7 @@ static void fp_usage(FILE *f)
 "                          4K..1M)\n"
 "  entry_timeout=SECONDS   name cache time (by cache=: 0, 1, 86400)\n"
 "  attr_timeout=SECONDS    attribute cache time (by cache=: 0, 1, 86400)\n"
+"  negative_timeout=SECONDS missing-name cache time (by cache=: 0, 1, 86400)\n"
 "  stats_file=NAME         name of the statistics file (.stats)\n"
 "  nostats                 no statistics file\n"
 "  log_level=LEVEL         off|error|warn|info|debug or 0..4\n"
@@ -323,6 +326,11 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 			return fp_bad("readdirplus", a->readdirplus,
 				      "not yes, no or auto");
 	}
+	/*
+	 * The kernel keeps names, attributes and missing names this long:
+	 * never asks every time, auto sees changes made on the backing side
+	 * within a second, always trusts the kernel's caches for a day.
+	 */
 	switch (cfg->cache) {
 	case FP_CACHE_NEVER:
 		cfg->entry_timeout = cfg->attr_timeout = 0;
@@ -334,10 +342,13 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 		cfg->entry_timeout = cfg->attr_timeout = 86400;
 		break;
 	}
+	cfg->negative_timeout = cfg->entry_timeout;
 	if (fp_seconds_opt("entry_timeout", a->entry_timeout,
 			   &cfg->entry_timeout) < 0 ||
 	    fp_seconds_opt("attr_timeout", a->attr_timeout,
-			   &cfg->attr_timeout) < 0)
+			   &cfg->attr_timeout) < 0 ||
+	    fp_seconds_opt("negative_timeout", a->negative_timeout,
+			   &cfg->negative_timeout) < 0)
 		return -1;
 	if (a->stats_file != NULL && !a->nostats) {
 		const char *s = a->stats_file;

@@ -214,6 +214,39 @@ static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent,
 
 /* ---- inodes and names ------------------------------------------------ */
 
+/*
+ * The file system clears setuid, setgid and security.capability on write,
+ * truncate and chown, not the kernel.  fnpassfs does these as the caller
+ * (fp_creds_enter()), so the backing file system clears them exactly as it
+ * would natively: a caller without CAP_FSETID loses them on write and
+ * truncate, chown always (and a daemon that is not root serves only its
+ * own user, whose calls are the same natively).  Without it the kernel
+ * clears them itself with a chmod as the caller, which a writer who is not
+ * the owner may not do: the write failed with EIO.
+ *
+ * Version 2 (libfuse >= 3.17 here) also marks the mount SB_NOSEC: the
+ * kernel stops asking for security.capability (getxattr) before every
+ * write of a file that has no setuid or setgid bit, and no longer drops
+ * its cached mode after such a write: fp_write_buf() does.
+ */
+static void fp_init_killpriv(struct fuse_conn_info *conn)
+{
+#if FUSE_MAJOR_VERSION > 3 || FUSE_MINOR_VERSION >= 17
+	/*
+	 * Neither with kernel passthrough: the kernel writes the backing
+	 * file with the daemon's credentials then, which keep the bits, so
+	 * the kernel's own clearing (a mode change, fp_kills_suid()) must
+	 * stay.
+	 */
+	if (fp_passthrough_mode() != FP_PT_NEVER)
+		return;
+	if (!fuse_set_feature_flag(conn, FUSE_CAP_HANDLE_KILLPRIV_V2))
+		conn->want |= conn->capable & FUSE_CAP_HANDLE_KILLPRIV;
+#else
+	conn->want |= conn->capable & FUSE_CAP_HANDLE_KILLPRIV;
+#endif
+}
+
 static void fp_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fp_config *cfg = &fp_fs.cfg;
@@ -261,6 +294,7 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_DONT_MASK;
 		fp_fs.dont_mask = true;
 	}
+	fp_init_killpriv(conn);
 	/* locks stay in the kernel: coherent for every process on the mount */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	conn->max_write = cfg->max_write;
@@ -286,10 +320,15 @@ static void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fp_creds_enter(req);
 	ret = fp_do_lookup(p, name, &e);
 	fp_creds_leave();
-	if (ret == -ENOENT && fp_fs.cfg.cache == FP_CACHE_ALWAYS) {
-		/* a negative entry, cached for entry_timeout */
+	if (ret == -ENOENT && fp_fs.cfg.negative_timeout > 0) {
+		/*
+		 * A negative entry (inode 0): the kernel answers the next
+		 * lookups of name itself.  A create, mknod, mkdir, symlink,
+		 * link or rename to name through the mount replaces it at
+		 * once; one on the backing side is seen after the timeout.
+		 */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fp_fs.cfg.entry_timeout;
+		e.entry_timeout = fp_fs.cfg.negative_timeout;
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -390,7 +429,6 @@ static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
 	return 0;
 }
 
-/* The time fields of a setattr (ctime cannot be set: any change sets it) */
 #define FP_SET_ATTR_TIMES						\
 	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |			\
 	 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |		\
@@ -415,11 +453,39 @@ static bool fp_times_as_daemon(void)
 	       fp_fs.cfg.default_permissions;
 }
 
+/*
+ * Whether the mode change of a setattr only clears setuid or setgid: the
+ * kernel's own clearing after a write or truncate by someone who is not
+ * the owner (libfuse < 3.17, without HANDLE_KILLPRIV_V2; natively the
+ * kernel does it with ATTR_FORCE).  As the caller it would fail with
+ * EPERM, so the daemon does it with its own credentials if the caller may
+ * write the file (who could then clear them by writing anyway).  Called
+ * with the caller's credentials.
+ */
+static bool fp_kills_suid(struct fp_inode *in, const struct stat *attr,
+			  int valid)
+{
+	mode_t kill = S_ISUID | S_ISGID;
+	char path[64];
+	struct stat st;
+
+	if (!fp_fs.cfg.creds || !(valid & FUSE_SET_ATTR_MODE) ||
+	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & kill) ||
+	    (attr->st_mode & ~kill) != (st.st_mode & ~kill) ||
+	    (attr->st_mode & kill & ~st.st_mode) != 0)
+		return false;
+	fp_proc_path(path, sizeof(path), in->fd);
+	return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0;
+}
+
 static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int valid, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	struct stat st;
+	bool kill;
 	int ret;
 
 	fp_enter(FP_OP_setattr);
@@ -428,6 +494,9 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	fp_creds_enter(req);
+	kill = fp_kills_suid(in, attr, valid);
+	if (kill)
+		valid &= ~FUSE_SET_ATTR_MODE;
 	if (fp_times_as_daemon()) {
 		ret = fp_do_setattr(in, attr, valid & ~FP_SET_ATTR_TIMES, fi);
 		fp_creds_leave();
@@ -438,6 +507,8 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		ret = fp_do_setattr(in, attr, valid, fi);
 		fp_creds_leave();
 	}
+	if (kill && ret == 0)
+		ret = fp_do_setattr(in, attr, FUSE_SET_ATTR_MODE, fi);
 	if (ret == 0 &&
 	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		ret = -errno;
@@ -847,7 +918,8 @@ static void fp_write_buf(fuse_req_t req, fuse_ino_t ino,
 	size_t size = fuse_buf_size(in_buf);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
 	enum fuse_buf_copy_flags flags = 0;
-	bool spliced;
+	bool spliced, suid;
+	struct stat st;
 	ssize_t n;
 
 	fp_enter(FP_OP_write);
@@ -864,8 +936,13 @@ static void fp_write_buf(fuse_req_t req, fuse_ino_t ino,
 	spliced = !(flags & FUSE_BUF_NO_SPLICE) && in_buf->count > 0 &&
 		  (in_buf->buf[0].flags & FUSE_BUF_IS_FD);
 	fp_creds_enter(req);
+	suid = fp_fs.cfg.creds && fuse_req_ctx(req)->uid != 0 &&
+	       fstat(fi->fh, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID));
 	n = fuse_buf_copy(&out, in_buf, flags);
 	fp_creds_leave();
+	/* the write may have cleared them: the kernel's mode is stale */
+	if (suid && n > 0)
+		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
 	if (n < 0) {
 		fp_reply_err(req, (int)-n);
 		return;
@@ -1001,6 +1078,30 @@ static void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 
 /* ---- directories ------------------------------------------------------- */
 
+/*
+ * With cache=always the kernel keeps the listing (cache_readdir) across
+ * opens (keep_cache).  It drops it by itself when the directory changes
+ * through the mount (fuse_dir_changed() after create, mknod, mkdir,
+ * symlink, link, unlink, rmdir and rename bumps the directory's version,
+ * which the cached listing is checked against), so no notify_inval_inode
+ * is sent from here (inside the request that changed the directory it
+ * could also deadlock on the directory's lock); t2201 checks it.  A
+ * change on the backing side changes the directory's mtime, which the
+ * kernel compares when a listing starts from offset 0, once the
+ * directory's attributes have expired (attr_timeout).
+ *
+ * Not with cache=auto: a cached listing carries no attributes, so once
+ * the 1 s entries expired, `ls -l` of 10,000 files cost 10,000 lookups
+ * where an uncached listing costs 51 readdirplus requests (measured).
+ */
+static void fp_opendir_cache(struct fuse_file_info *fi)
+{
+	if (fp_fs.cfg.cache != FP_CACHE_ALWAYS)
+		return;
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+}
+
 static void fp_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -1031,8 +1132,7 @@ static void fp_opendir(fuse_req_t req, fuse_ino_t ino,
 		goto out_free;
 	}
 	fi->fh = (uintptr_t)d;
-	if (fp_fs.cfg.cache == FP_CACHE_ALWAYS)
-		fi->cache_readdir = 1;
+	fp_opendir_cache(fi);
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		closedir(d->dp);
 		free(d);

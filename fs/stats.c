@@ -131,6 +131,8 @@ static size_t fp_stats_text(char *buf, size_t len)
 	fp_append_str(buf, len, &pos, "opt_entry_timeout", num);
 	snprintf(num, sizeof(num), "%g", cfg->attr_timeout);
 	fp_append_str(buf, len, &pos, "opt_attr_timeout", num);
+	snprintf(num, sizeof(num), "%g", cfg->negative_timeout);
+	fp_append_str(buf, len, &pos, "opt_negative_timeout", num);
 	fp_append_str(buf, len, &pos, "opt_stats_file", cfg->stats_file);
 	fn_stats_append(buf, len, &pos, "opt_log_level", cfg->log_level);
 	fn_stats_append(buf, len, &pos, "opt_allow_other", cfg->allow_other);

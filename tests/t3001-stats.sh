@@ -120,6 +120,7 @@ opt_max_write
 opt_max_read
 opt_entry_timeout
 opt_attr_timeout
+opt_negative_timeout
 opt_stats_file
 opt_log_level
 opt_allow_other

@@ -1,0 +1,132 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+test_description='fnpassfs: cached listings, negative entries, setuid on write'
+. "$(dirname "$0")/test-lib.sh"
+fn_require_root
+fn_require_fuse
+fn_require_cmd setpriv truncate
+
+# rd MNT: readdir requests that reached the daemon of MNT
+rd()
+{
+	echo $(($(fn_fs_stat fs_readdir_ops "$1") + \
+		$(fn_fs_stat fs_readdirplus_ops "$1")))
+}
+
+# same DIR: mnta/DIR lists what src/DIR holds
+same()
+{
+	ls -a "src/$1" | sort >want && ls -a "mnta/$1" | sort >got &&
+	cmp want got
+}
+
+# lk MNT CMD...: lookups of MNT's daemon while CMD runs (less those of
+# reading /.stats itself, measured first)
+lk()
+{
+	l_m=$1 && shift &&
+	l_a=$(fn_fs_stat fs_lookup_ops $l_m) &&
+	l_b=$(fn_fs_stat fs_lookup_ops $l_m) && "$@" &&
+	l_c=$(fn_fs_stat fs_lookup_ops $l_m) &&
+	echo $((l_c - l_b - (l_b - l_a)))
+}
+
+# miss2 MNT: look a missing name up twice (in the root: no parent lookups)
+miss2()
+{
+	! test -e $1/nx$$ && ! test -e $1/nx$$
+}
+
+nobody()
+{
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+test_expect_setup 'mount cache=auto, allow_other, passthrough=never' '
+	chmod 755 . && mkdir src mnt mnta mnt2 mnt3 &&
+	mkdir src/d && chmod 777 src src/d && touch src/d/a src/d/b &&
+	fn_mount src mnt allow_other,passthrough=never'
+
+test_expect_setup 'mount cache=always,attr_timeout=1' '
+	fn_mount src mnta cache=always,attr_timeout=1'
+
+test_expect_success 'cache=always: a second listing comes from the kernel' '
+	same d && n=$(rd mnta) && same d && test "$(rd mnta)" = $n &&
+	test $n -ge 1'
+
+test_expect_success 'cache=auto: every listing asks the daemon' '
+	ls mnt/d >/dev/null && n=$(rd mnt) && ls mnt/d >/dev/null &&
+	test "$(rd mnt)" -gt $n'
+
+test_expect_success 'the listing follows every change through the mount' '
+	same d && touch mnta/d/new && same d &&
+	rm mnta/d/a && same d && mv mnta/d/b mnta/d/c && same d &&
+	mkdir mnta/d/sub && same d && ln -s c mnta/d/sym && same d &&
+	ln mnta/d/c mnta/d/hard && same d && mkfifo mnta/d/fifo && same d &&
+	rmdir mnta/d/sub && same d && mv mnta/d/c mnta/c2 && same d &&
+	same . && mv mnta/c2 mnta/d/c3 && same d && same .'
+
+test_expect_success 'a backing-side change shows after attr_timeout (1 s)' '
+	same d && touch src/d/outside && sleep 1.5 && same d &&
+	rm src/d/outside && sleep 1.5 && same d'
+
+test_expect_success 'a missing name reaches the daemon once' '
+	test "$(lk mnt miss2 mnt)" = 1'
+
+test_expect_success 'a file created after a negative lookup is there at once' '
+	! test -e mnt/d/late && echo x >mnt/d/late && test -s mnt/d/late &&
+	test "$(cat src/d/late)" = x && ! test -e mnt/d/late2 &&
+	mkdir mnt/d/late2 && test -d mnt/d/late2'
+
+# privs DIR: the modes after a write and a truncate by nobody, a chown by
+# root and a write by root, of files with setuid/setgid bits
+privs()
+{
+	for m in 4777 2777 6777 2767 4755; do
+		f=$1/w$m && echo x >$f && chmod $m $f &&
+		{ nobody sh -c "echo y >>$f" 2>/dev/null || :; } &&
+		g=$1/t$m && echo x >$g && chmod $m $g &&
+		{ nobody truncate -s 1 $g 2>/dev/null || :; } &&
+		h=$1/c$m && echo x >$h && chmod $m $h && chown 1:1 $h &&
+		r=$1/r$m && echo x >$r && chmod $m $r && echo z >>$r &&
+		echo "$m $(stat -c "%a %s" $f $g $h $r | tr "\n" " ")" ||
+		return 1
+	done
+}
+
+test_expect_success 'set-id bits cleared on write, truncate, chown as natively' '
+	mkdir src/native src/k && chmod 777 src/native src/k &&
+	privs src/native >native && privs mnt/k >mounted &&
+	cat mounted && cmp native mounted &&
+	grep -q "^4777 777 4 777 1 777 2 4777 4 $" native'
+
+test_expect_success 'the backing files agree with what the mount showed' '
+	privs src/native >/dev/null && for f in src/native/*; do
+		b=$(basename $f) &&
+		test "$(stat -c %a src/k/$b)" = "$(stat -c %a $f)" || exit 1
+	done'
+
+test_expect_setup 'mount cache=never' 'fn_mount src mnt2 cache=never'
+
+test_expect_success 'cache=never: listings and names always from the daemon' '
+	test "$(fn_fs_stat opt_negative_timeout mnt2)" = 0 &&
+	ls mnt2/d >/dev/null && n=$(rd mnt2) && ls mnt2/d >/dev/null &&
+	test "$(rd mnt2)" -gt $n &&
+	touch src/d/now && test -e mnt2/d/now && ls mnt2/d | grep -qx now &&
+	rm src/d/now && ! test -e mnt2/d/now &&
+	n=$(lk mnt2 miss2 mnt2) && test $n = 2'
+
+test_expect_setup 'mount negative_timeout=0, entry_timeout=5' '
+	fn_mount src mnt3 negative_timeout=0,entry_timeout=5'
+
+test_expect_success 'negative_timeout=0: every miss asks; the options show' '
+	test "$(fn_fs_stat opt_negative_timeout mnt3)" = 0 &&
+	test "$(fn_fs_stat opt_entry_timeout mnt3)" = 5 &&
+	test "$(fn_fs_stat opt_attr_timeout mnt3)" = 1 &&
+	n=$(lk mnt3 miss2 mnt3) && test $n = 2'
+
+test_expect_success 'negative_timeout: a bad value is refused' '
+	st=0 && "$FN_BUILDDIR/fs/fnpassfs" -f src mnt3 -o negative_timeout=-1 \
+		2>err || st=$? && test $st != 0 && grep -q negative_timeout err'
+
+test_done
