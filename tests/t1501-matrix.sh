@@ -15,7 +15,15 @@ test_description='preload: transparency matrix, programs x file systems x sizes'
 #		 FNACCEL_FS=ext4,xfs,tmpfs (with the default list it would
 #		 only repeat ext4's passthrough: sendfile is taken over on
 #		 every file system)
+#	ext4fp	 source on ext4, destination in an fnpassfs mount of a
+#		 directory of the build tree, default FNACCEL_FS (FUSE is in
+#		 it)
+#	fpfp	 source and destination in that mount: substituted writes
+#		 and sendfile reach fnpassfs's copy_file_range handler, one
+#		 engine copy between the backing files
 #
+# The fnpassfs configurations run the programs in FPPROGS with the small
+# sizes only; the mount has -o passthrough=never.
 # Sizes 0 1 4095 4096 65535 65536 131073 run everywhere; 64 MiB runs for
 # the programs in BIGPROGS on ext4, ext4f and xfs (and BIGXFS on xfs); a
 # sparse 5 GiB file only for cp (ext4, xfs: cp keeps holes itself, fast
@@ -28,6 +36,7 @@ test_description='preload: transparency matrix, programs x file systems x sizes'
 . "$FN_SRCDIR/tests/pl-lib.sh"
 fn_require_root
 fn_require_cmd xfs_io mkfs.xfs busybox perl node rsync gzip tar cmp
+fn_require_fuse
 
 SIZES='0 1 4095 4096 65535 65536 131073'
 BIG=$((64 * 1048576))
@@ -67,6 +76,8 @@ tee@"$TEE" 131072 "$IN" out out2@'
 BIGPROGS=' dd dd128k dd1m bbcp perlcopy perlloop pycopyfile cp cat tee '
 # node's startup and copy of 64 MiB take seconds here: on xfs only
 BIGXFS=' nodecopy '
+# the programs of ext4fp and fpfp
+FPPROGS=' dd128k bbcp perlcopy pycopyfile pycopyfileobj cp cat tee '
 
 test_expect_setup 'file systems and sources' '
 	fn_mount_xfs xfs 1G &&
@@ -82,6 +93,14 @@ test_expect_setup 'file systems and sources' '
 	: >results
 '
 
+test_expect_setup 'an fnpassfs mount of an ext4 directory' '
+	mkdir -p fpback/src fp &&
+	fn_mount fpback fp passthrough=never &&
+	for s in $SIZES $BIG; do
+		cp ext4/src/in.$s fpback/src/in.$s || return 1
+	done
+'
+
 # one_case CONFIG SRCDIR DSTDIR ENV PROG SIZE: run, record the result in
 # results (unless PL_NORECORD is set)
 one_case()
@@ -91,6 +110,9 @@ one_case()
 
 	line=$(printf '%s\n' "$PROGRAMS" | grep "^$prog@") &&
 	cmd=${line#*@} && prep=${cmd#*@} && cmd=${cmd%%@*} || return 1
+	# ONE_PREP: more shell commands run before each of the two runs
+	prep="$prep${ONE_PREP:+
+$ONE_PREP}"
 	IN=$src/in.$size
 	export IN
 	if pl_case "$cfg-$prog-$size" "$dst/w" "$envs" "$cmd" "$prep"; then
@@ -108,7 +130,9 @@ one_case()
 CONFIGS="ext4|ext4/src|ext4||
 ext4f|ext4/src|ext4|$FS_ALL
 xfs|xfs/src|xfs||
-tmpext4f|tmp/src|ext4|$FS_ALL"
+tmpext4f|tmp/src|ext4|$FS_ALL
+ext4fp|ext4/src|fp|
+fpfp|fp/src|fp|"
 
 for c in $(printf '%s\n' "$CONFIGS" | cut -d'|' -f1); do
 	for prog in $(printf '%s\n' "$PROGRAMS" | cut -d@ -f1); do
@@ -117,6 +141,10 @@ for c in $(printf '%s\n' "$CONFIGS" | cut -d'|' -f1); do
 		   ! echo "$c:$prog" | grep -qE "$FN_PL_ONLY"; then
 			continue
 		fi
+		case "$c:$FPPROGS" in
+		*fp:*" $prog "*) ;;
+		*fp:*) continue ;;
+		esac
 		sizes=$SIZES
 		case "$c:$BIGPROGS" in
 		ext4:*" $prog "* | ext4f:*" $prog "* | xfs:*" $prog "*)
@@ -196,6 +224,39 @@ test_expect_success 'ext4 default: dd bs=128k, 64 MiB: nothing substituted' '
 	pl_ge ${PL_CASE}stats preload_skip_fs 512
 '
 
+# Inside the fnpassfs mount: each run starts from reset statistics of the
+# mount, so /.stats counts the run with the library only
+fp_big()
+{
+	ONE_PREP='echo reset >"$fn_trash/fp/.stats"' PL_NORECORD=1 \
+		one_case fpfp "$fn_trash/fp/src" "$fn_trash/fp" '' "$1" $BIG
+}
+
+# fp_fs_is KEY WANT: KEY in the mount's /.stats is WANT
+fp_fs_is()
+{
+	local got
+
+	got=$(fn_fs_stat "$1" "$fn_trash/fp") && [ "$got" = "$2" ] && return 0
+	echo "$1 = $got, want $2"
+	return 1
+}
+
+test_expect_success 'fnpassfs: dd bs=128k, 64 MiB: every write a copy_file_range in the mount' '
+	fp_big dd128k &&
+	pl_is ${PL_CASE}stats preload_write_substituted_bytes $BIG &&
+	pl_is ${PL_CASE}stats preload_verify_failures 0 &&
+	fp_fs_is fs_copy_file_range_ops 512 &&
+	fp_fs_is fs_copy_file_range_bytes $BIG
+'
+
+test_expect_success 'fnpassfs: python3 shutil.copyfile, 64 MiB: sendfile as one copy_file_range in the mount' '
+	fp_big pycopyfile &&
+	pl_is ${PL_CASE}stats preload_sendfile_bytes $BIG &&
+	fp_fs_is fs_copy_file_range_ops 1 &&
+	fp_fs_is fs_copy_file_range_bytes $BIG
+'
+
 # ---- a sparse 5 GiB file ------------------------------------------------
 
 test_expect_setup 'sparse 5 GiB sources (1 MiB of data at 0, 2 GiB, the end)' '
@@ -266,8 +327,10 @@ test_expect_success 'matrix summary: no differences' '
 	diffs=$(grep -c " DIFFERENT " results) ;
 	acc=$(awk "\$5 == 1" results | wc -l) &&
 	progs=$(printf "%s\n" "$PROGRAMS" | wc -l) &&
-	cfgs=$(printf "%s\n" "$CONFIGS" | wc -l) &&
-	echo "matrix: $progs programs x $cfgs configurations x sizes:" \
+	cfgs=$(printf "%s\n" "$CONFIGS" | grep -vc "^[a-z0-9]*fp|") &&
+	fpprogs=$(echo $FPPROGS | wc -w) &&
+	echo "matrix: $progs programs x $cfgs configurations +" \
+		"$fpprogs programs x 2 fnpassfs configurations, x sizes:" \
 		"$cases cases, $diffs differences, $acc accelerated" &&
 	awk "\$5 == 1 { n[\$1]++ } END { for (c in n) print c, n[c] }" \
 		results | sort | sed "s/^/accelerated in /" &&
