@@ -626,38 +626,33 @@ static void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 	fp_creds_leave();
 }
 
-static void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+/* unlink and rmdir: unlinkat() with flags, as the caller */
+static void fp_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      enum fp_op op, int flags)
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	int ret = 0;
 
-	fp_enter(FP_OP_unlink);
+	fp_enter(op);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EPERM);
 		return;
 	}
 	fp_creds_enter(req);
-	if (unlinkat(p->fd, name, 0) < 0)
+	if (unlinkat(p->fd, name, flags) < 0)
 		ret = errno;
 	fp_creds_leave();
 	fp_reply_err(req, ret);
 }
 
+static void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fp_remove(req, parent, name, FP_OP_unlink, 0);
+}
+
 static void fp_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fp_inode *p = fp_inode_of(parent);
-	int ret = 0;
-
-	fp_enter(FP_OP_rmdir);
-	if (fp_is_stats_name(p, name)) {
-		fp_reply_err(req, EPERM);
-		return;
-	}
-	fp_creds_enter(req);
-	if (unlinkat(p->fd, name, AT_REMOVEDIR) < 0)
-		ret = errno;
-	fp_creds_leave();
-	fp_reply_err(req, ret);
+	fp_remove(req, parent, name, FP_OP_rmdir, AT_REMOVEDIR);
 }
 
 static void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
