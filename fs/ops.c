@@ -247,6 +247,27 @@ static void fp_init_killpriv(struct fuse_conn_info *conn)
 #endif
 }
 
+/*
+ * POSIX ACLs in the kernel (FUSE_CAP_POSIX_ACL), only where the kernel
+ * checks permissions anyway (default_permissions): it then caches each
+ * inode's ACLs, an absent one too, so `ls -l` asks us for
+ * system.posix_acl_access once per inode instead of on every listing, and
+ * it checks the ACLs along with the mode.  Creation is unchanged: the
+ * kernel still leaves the umask to us (FUSE_CAP_DONT_MASK), the backing
+ * file system applies it or the directory's default ACL.  The kernel
+ * turns default_permissions on along with it: ask only where it is on
+ * anyway, never under no_default_permissions or without allow_other.
+ */
+static void fp_init_acl(struct fuse_conn_info *conn)
+{
+	if (fp_fs.cfg.default_permissions &&
+	    (conn->capable & FUSE_CAP_POSIX_ACL) &&
+	    (conn->want & FUSE_CAP_DONT_MASK))
+		conn->want |= FUSE_CAP_POSIX_ACL;
+	else
+		conn->want &= ~FUSE_CAP_POSIX_ACL;
+}
+
 static void fp_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fp_config *cfg = &fp_fs.cfg;
@@ -295,6 +316,7 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 		fp_fs.dont_mask = true;
 	}
 	fp_init_killpriv(conn);
+	fp_init_acl(conn);
 	/* locks stay in the kernel: coherent for every process on the mount */
 	conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	conn->max_write = cfg->max_write;

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-test_description='fnpassfs: cached listings, negative entries, setuid on write'
+test_description='fnpassfs: cached listings, negative entries, setuid on write,
+ACLs in the kernel'
 . "$(dirname "$0")/test-lib.sh"
 fn_require_root
 fn_require_fuse
-fn_require_cmd setpriv truncate
+fn_require_cmd setpriv truncate setfacl python3
 
 # rd MNT: readdir requests that reached the daemon of MNT
 rd()
@@ -128,5 +129,54 @@ test_expect_success 'negative_timeout=0: every miss asks; the options show' '
 test_expect_success 'negative_timeout: a bad value is refused' '
 	st=0 && "$FN_BUILDDIR/fs/fnpassfs" -f src mnt3 -o negative_timeout=-1 \
 		2>err || st=$? && test $st != 0 && grep -q negative_timeout err'
+
+
+# xa MNT: getxattr requests that reached the daemon of MNT
+xa()
+{
+	fn_fs_stat fs_getxattr_ops "$1"
+}
+
+# acls DIR N: read system.posix_acl_access of DIR/f1..fN (none set)
+acls()
+{
+	python3 -c 'import errno, os, sys
+for i in range(1, int(sys.argv[2]) + 1):
+    try:
+        os.getxattr("%s/f%d" % (sys.argv[1], i), "system.posix_acl_access")
+        sys.exit("f%d has an ACL" % i)
+    except OSError as e:
+        if e.errno != errno.ENODATA:
+            raise' "$1" "$2"
+}
+
+test_expect_setup 'mount allow_other,cache=always: ACLs in the kernel' '
+	mkdir src/x mnt4 && (cd src/x && for i in $(seq 1 100); do
+		: >f$i || exit 1; done) &&
+	fn_mount src mnt4 allow_other,cache=always'
+
+# The kernel caches each inode's ACLs, an absent one too
+# (FUSE_CAP_POSIX_ACL, with default_permissions): the first reading of
+# 100 files asks the daemon 100 times, the next ones never.  `ls -l`
+# asks for system.posix_acl_access of every file (and, here, for
+# security.selinux, which the kernel does not cache), and of the
+# directory too: a warm listing of the 100 files used to cost 203 getxattr
+# requests, now at most 101, one for each inode.
+test_expect_success 'allow_other: absent ACLs asked for once, then cached' '
+	a=$(xa mnt4) && acls mnt4/x 100 && b=$(xa mnt4) &&
+	test $((b - a)) = 100 && acls mnt4/x 100 && acls mnt4/x 100 &&
+	test "$(xa mnt4)" = $b &&
+	ls -lU mnt4/x >/dev/null && c=$(xa mnt4) && ls -lU mnt4/x >/dev/null &&
+	d=$(xa mnt4) && echo "warm ls -lU: $((d - c)) getxattr" &&
+	test $((d - c)) -le 101'
+
+test_expect_success 'allow_other: the kernel grants what an ACL grants' '
+	echo secret >src/x/acl && chmod 600 src/x/acl &&
+	setfacl -m u:65534:r src/x/acl && chmod 755 src/x &&
+	test "$(nobody cat src/x/acl)" = secret &&
+	test "$(nobody cat mnt4/x/acl)" = secret &&
+	! nobody sh -c ": >>mnt4/x/acl" 2>/dev/null &&
+	setfacl -m u:65534:- mnt4/x/acl && ! nobody cat mnt4/x/acl &&
+	getfacl -c src/x/acl | grep -qx "user:nobody:---"'
 
 test_done
