@@ -1368,19 +1368,17 @@ static void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	fp_reply_err(req, ret);
 }
 
-static void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			size_t size)
+/*
+ * getxattr (name) or listxattr (name NULL) of the backing file, as the
+ * caller: size 0 asks for the length, else for the value in size bytes.
+ */
+static void fp_xattr_read(fuse_req_t req, struct fp_inode *in,
+			  const char *name, size_t size)
 {
-	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
 	char *buf = NULL;
 	ssize_t n;
 
-	fp_enter(FP_OP_getxattr);
-	if (fp_is_stats_inode(in)) {
-		fp_reply_err(req, ENODATA);
-		return;
-	}
 	if (size) {
 		buf = malloc(size);
 		if (buf == NULL) {
@@ -1390,7 +1388,7 @@ static void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	}
 	fp_proc_path(path, sizeof(path), in->fd);
 	fp_creds_enter(req);
-	n = getxattr(path, name, buf, size);
+	n = name ? getxattr(path, name, buf, size) : listxattr(path, buf, size);
 	if (n < 0)
 		n = -errno;
 	fp_creds_leave();
@@ -1403,12 +1401,22 @@ static void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	free(buf);
 }
 
+static void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+
+	fp_enter(FP_OP_getxattr);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, ENODATA);
+		return;
+	}
+	fp_xattr_read(req, in, name, size);
+}
+
 static void fp_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct fp_inode *in = fp_inode_of(ino);
-	char path[64];
-	char *buf = NULL;
-	ssize_t n;
 
 	fp_enter(FP_OP_listxattr);
 	if (fp_is_stats_inode(in)) {
@@ -1418,26 +1426,7 @@ static void fp_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 			fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	if (size) {
-		buf = malloc(size);
-		if (buf == NULL) {
-			fp_reply_err(req, ENOMEM);
-			return;
-		}
-	}
-	fp_proc_path(path, sizeof(path), in->fd);
-	fp_creds_enter(req);
-	n = listxattr(path, buf, size);
-	if (n < 0)
-		n = -errno;
-	fp_creds_leave();
-	if (n < 0)
-		fp_reply_err(req, (int)-n);
-	else if (size == 0)
-		fuse_reply_xattr(req, n);
-	else
-		fuse_reply_buf(req, buf, n);
-	free(buf);
+	fp_xattr_read(req, in, NULL, size);
 }
 
 static void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
