@@ -29,6 +29,28 @@
 #define TF_MIB	(UINT64_C(1) << 20)
 #define TF_GIB	(UINT64_C(1) << 30)
 
+/* The four ways of calling the engine that most tests repeat */
+__attribute__((unused)) static const unsigned int tf_modes[] = {
+	0,
+	FN_COPY_NO_KERNEL,
+	FN_COPY_SPARSE,
+	FN_COPY_SPARSE | FN_COPY_NO_KERNEL,
+};
+
+__attribute__((unused)) static const char *tf_mode_name(unsigned int flags)
+{
+	switch (flags) {
+	case 0:
+		return "kernel";
+	case FN_COPY_NO_KERNEL:
+		return "no-kernel";
+	case FN_COPY_SPARSE:
+		return "sparse";
+	default:
+		return "sparse+no-kernel";
+	}
+}
+
 /* The pattern byte at offset off of a file made with seed */
 static inline unsigned char tf_byte(uint64_t off, unsigned int seed)
 {

@@ -17,27 +17,6 @@
 
 #include "fn-test.h"
 
-static const unsigned int modes[] = {
-	0,
-	FN_COPY_NO_KERNEL,
-	FN_COPY_SPARSE,
-	FN_COPY_SPARSE | FN_COPY_NO_KERNEL,
-};
-
-static const char *mode_name(unsigned int flags)
-{
-	switch (flags) {
-	case 0:
-		return "kernel";
-	case FN_COPY_NO_KERNEL:
-		return "no-kernel";
-	case FN_COPY_SPARSE:
-		return "sparse";
-	default:
-		return "sparse+no-kernel";
-	}
-}
-
 static char *dir;
 
 /* One copy by the kernel, counted as such, bytes and offsets exact */
@@ -79,7 +58,7 @@ static void test_kernel_path(void)
  */
 static void test_offsets(unsigned int flags)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	char *ps = tf_path(dir, "o-src");
 	char *pd = tf_path(dir, "o-dst");
 	int in = tf_make_file(ps, 10000, 2);
@@ -124,7 +103,7 @@ static void test_offsets(unsigned int flags)
 /* Asking for more than there is returns what there is, then 0 */
 static void test_eof(unsigned int flags)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	char *ps = tf_path(dir, "e-src");
 	char *pd = tf_path(dir, "e-dst");
 	int in = tf_make_file(ps, 10000, 3);
@@ -193,7 +172,7 @@ static size_t slurp(const char *path, char *buf, size_t len)
 static void test_pseudo(const char *path, const char *stable_end,
 			unsigned int flags)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	char *pd = tf_path(dir, "p-dst");
 	static char want[65536];
 	static char got[65536];
@@ -265,12 +244,12 @@ int main(void)
 		sysfs = "/sys/kernel/uevent_seqnum";
 	test_kernel_path();
 	for (i = 0; i < 4; i++)
-		test_offsets(modes[i]);
+		test_offsets(tf_modes[i]);
 	for (i = 0; i < 4; i++)
-		test_eof(modes[i]);
+		test_eof(tf_modes[i]);
 	for (i = 0; i < 4; i++) {
-		test_pseudo("/proc/self/status", "VmPeak:", modes[i]);
-		test_pseudo(sysfs, NULL, modes[i]);
+		test_pseudo("/proc/self/status", "VmPeak:", tf_modes[i]);
+		test_pseudo(sysfs, NULL, tf_modes[i]);
 	}
 	test_tmpdir_free(dir);
 	return 0;

@@ -18,27 +18,6 @@
 
 #include "fn-test.h"
 
-static const unsigned int modes[] = {
-	0,
-	FN_COPY_NO_KERNEL,
-	FN_COPY_SPARSE,
-	FN_COPY_SPARSE | FN_COPY_NO_KERNEL,
-};
-
-static const char *mode_name(unsigned int flags)
-{
-	switch (flags) {
-	case 0:
-		return "kernel";
-	case FN_COPY_NO_KERNEL:
-		return "no-kernel";
-	case FN_COPY_SPARSE:
-		return "sparse";
-	default:
-		return "sparse+no-kernel";
-	}
-}
-
 static char *dir;
 
 /* 8 MiB: data at 0..64K, 1M..1M+128K, 5M..5M+4K; a hole to the end */
@@ -59,7 +38,7 @@ static int make_sparse(const char *path)
 
 static void test_holes(unsigned int flags, bool dst_full)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	char *ps = tf_path(dir, "sp-src");
 	char *pd = tf_path(dir, "sp-dst");
 	char what[64];
@@ -107,7 +86,7 @@ static void test_holes(unsigned int flags, bool dst_full)
  */
 static void test_big_offsets(unsigned int flags)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	const off_t t32 = (off_t)1 << 32;
 	const off_t t40 = (off_t)1 << 40;
 	char *ps = tf_path(dir, "bo-src");
@@ -153,7 +132,7 @@ static void test_big_offsets(unsigned int flags)
 /* 3 GiB, data at the start, the middle and the end: one call */
 static void test_3g(unsigned int flags)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	const uint64_t size = 3 * TF_GIB;
 	const uint64_t mid = 3 * TF_GIB / 2;
 	char *ps = tf_path(dir, "3g-src");
@@ -192,7 +171,7 @@ static void test_3g(unsigned int flags)
 /* offset + len past 2^64: -EOVERFLOW, nothing written */
 static void test_overflow(unsigned int flags)
 {
-	const char *m = mode_name(flags);
+	const char *m = tf_mode_name(flags);
 	char *ps = tf_path(dir, "ov-src");
 	char *pd = tf_path(dir, "ov-dst");
 	int in = tf_make_file(ps, 4096, 3);
@@ -223,15 +202,15 @@ int main(void)
 	plan_lazy();
 	dir = test_tmpdir();
 	for (i = 0; i < 4; i++) {
-		test_holes(modes[i], false);
-		test_holes(modes[i], true);
+		test_holes(tf_modes[i], false);
+		test_holes(tf_modes[i], true);
 	}
 	for (i = 0; i < 4; i++)
-		test_big_offsets(modes[i]);
+		test_big_offsets(tf_modes[i]);
 	test_3g(FN_COPY_SPARSE);
 	test_3g(FN_COPY_SPARSE | FN_COPY_NO_KERNEL);
 	for (i = 0; i < 4; i++)
-		test_overflow(modes[i]);
+		test_overflow(tf_modes[i]);
 	test_tmpdir_free(dir);
 	return 0;
 }
