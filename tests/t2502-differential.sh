@@ -26,18 +26,6 @@ py=/usr/bin/python3
 ops=$FN_SRCDIR/tests/fpdiff.py
 user=fntest$$
 
-# retry CMD...: useradd and friends fail while another test holds the
-# lock on /etc/passwd or /etc/group: try again for a few seconds
-retry()
-{
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		"$@" && return 0
-		sleep 1
-	done
-	return 1
-}
-
 # run_ops DIR OUT [USER]: the operations in DIR, as root or as USER
 run_ops()
 {
@@ -131,8 +119,8 @@ test_expect_success 'root: same results through the mount over itself' '
 '
 
 test_expect_setup "create the unprivileged user $user" '
-	fn_at_exit "id $user && retry userdel $user; groupdel $user" &&
-	retry useradd -M -U -s /bin/sh "$user" &&
+	fn_at_exit "id $user && fn_retry userdel $user; groupdel $user" &&
+	fn_retry useradd -M -U -s /bin/sh "$user" &&
 	setup unat1 "$user" && setup unat2 "$user"
 '
 

@@ -28,18 +28,6 @@ grp=fntg$$
 ua=fnta$$
 ub=fntb$$
 
-# retry CMD...: useradd and friends fail while another test holds the
-# lock on /etc/passwd or /etc/group: try again for a few seconds
-retry()
-{
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		"$@" && return 0
-		sleep 1
-	done
-	return 1
-}
-
 # phase DIR PHASE OUT: one phase of the operations, as its user
 phase()
 {
@@ -63,10 +51,10 @@ all_phases()
 
 test_expect_setup 'create users A and B with a shared group' '
 	fn_at_exit "groupdel $ua; groupdel $ub; groupdel $grp" &&
-	fn_at_exit "id $ua && retry userdel $ua; id $ub && retry userdel $ub" &&
-	retry groupadd "$grp" &&
-	retry useradd -M -U -G "$grp" -s /bin/sh "$ua" &&
-	retry useradd -M -U -G "$grp" -s /bin/sh "$ub" &&
+	fn_at_exit "id $ua && fn_retry userdel $ua; id $ub && fn_retry userdel $ub" &&
+	fn_retry groupadd "$grp" &&
+	fn_retry useradd -M -U -G "$grp" -s /bin/sh "$ua" &&
+	fn_retry useradd -M -U -G "$grp" -s /bin/sh "$ub" &&
 	gid=$(getent group "$grp" | cut -d: -f3) &&
 	uida=$(id -u "$ua") && uidb=$(id -u "$ub") &&
 	id "$ua" && id "$ub"

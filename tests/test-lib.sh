@@ -304,6 +304,19 @@ fn_fs_stat()
 }
 
 
+# fn_retry CMD...: useradd and friends fail while another test holds the
+# lock on /etc/passwd or /etc/group: try again for a few seconds
+fn_retry()
+{
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+
 # ---- preload helpers -------------------------------------------------------
 
 # The build tree's library and command; the variables a test may set are
