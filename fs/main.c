@@ -392,12 +392,33 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	return 0;
 }
 
-/* One descriptor per known inode: raise the soft limit to the hard one */
+/*
+ * One descriptor per inode the kernel knows, and the kernel forgets
+ * inodes only under memory pressure: a tree of more files than the limit
+ * would fail with EMFILE.  Raise the limit to fs.nr_open (a privileged
+ * daemon may raise the hard limit), else the soft limit to the hard one.
+ */
 static void fp_raise_nofile(void)
 {
 	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open > rl.rlim_max) {
+		struct rlimit want = { nr_open, nr_open };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}

@@ -111,6 +111,29 @@ test_expect_success 'daemon mode: fusermount3 -u ends it' '
 	for i in $(seq 100); do kill -0 $dpid 2>/dev/null || break; sleep 0.1; done &&
 	! kill -0 $dpid 2>/dev/null && ! fn_is_mounted mnt'
 
+# one descriptor per inode the kernel holds: a daemon started with a soft
+# limit of 64 and a hard one of 400 raises both to fs.nr_open where it may
+# (CAP_SYS_RESOURCE), else the soft one to 400; 300 files fit either way
+test_expect_setup 'started with a file limit of 64 (hard 400): raised' '
+	mkdir src/many &&
+	prlimit --nofile=64:400 "$fp" "$here/src" "$here/mnt" &&
+	dpid=$(fn_daemon_pid mnt) && fn_register_mount $dpid mnt &&
+	if prlimit --nofile=64:400 prlimit --nofile=401:401 true 2>/dev/null
+	then want=$(cat /proc/sys/fs/nr_open); else want=400; fi &&
+	grep "^Max open files" /proc/$dpid/limits >lim &&
+	set -- $(cat lim) && test "$4 $5" = "$want $want"'
+
+test_expect_success '300 files created and held through that mount' '
+	i=0 && while [ $i -lt 300 ]; do : >mnt/many/f$i || exit 1; i=$((i + 1)); done &&
+	test $(ls -U src/many | wc -l) = 300 &&
+	test $(stat -c %i mnt/many/f* | sort -u | wc -l) = 300 &&
+	test "$(grep "^fs_inodes " mnt/.stats)" = "fs_inodes 302"'
+
+test_expect_success 'the raised mount: fusermount3 -u ends it' '
+	fusermount3 -u mnt &&
+	for i in $(seq 100); do kill -0 $dpid 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $dpid 2>/dev/null'
+
 test_expect_success 'nothing is left mounted on mnt' '! fn_is_mounted mnt'
 
 test_done
