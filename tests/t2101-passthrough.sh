@@ -82,6 +82,13 @@ test_expect_success 'nor do writes, appends and the new size' '
 	test "$(st fs_write_ops)" = 0 && test "$(st fs_write_bytes)" = 0 &&
 	test "$(st fs_create_ops)" = 2 && test "$(st fs_passthrough_opens)" = 3'
 
+# HANDLE_KILLPRIV_V2 makes the mount SB_NOSEC: the kernel asks for
+# security.capability before the first write of a file, not before each
+test_expect_success 'writes ask for no xattr each (256 writes: 1 getxattr)' '
+	echo reset >mnt/.stats &&
+	dd if=data of=mnt/nosec bs=16k 2>/dev/null && cmp data src/nosec &&
+	test "$(st fs_write_ops)" = 0 && test "$(st fs_getxattr_ops)" = 1'
+
 test_expect_success 'mmap of a passthrough file reads and writes the backing file' '
 	echo reset >mnt/.stats && python3 -c "
 import mmap, os
@@ -130,6 +137,50 @@ test_expect_success 'cp inside the mount is still one engine copy' '
 test_expect_success '/.stats is never passed through' '
 	echo reset >mnt/.stats && cat mnt/.stats >/dev/null &&
 	test "$(st fs_passthrough_opens)" = 0 && test "$(st fs_read_ops)" -ge 1'
+
+test_expect_success 'unmount' 'fn_umount mnt'
+
+# The kernel writes passthrough files with the daemon's credentials,
+# which keep setuid and setgid; it asks the daemon to clear them for a
+# writer without CAP_FSETID, as the backing file system would natively
+setid_modes="4777 2777 2767 6777 4757 0777"
+
+# setid_run DIR: append to each file of DIR as nobody, in no group
+setid_run()
+{
+	for m in $setid_modes; do
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			sh -c "echo y >>$1/f$m" || return 1
+	done
+}
+
+test_expect_setup 'allow_other with passthrough=always' '
+	mkdir -m 777 src/sid nat && chmod 755 . &&
+	for m in $setid_modes; do
+		echo x >src/sid/f$m && echo x >nat/f$m &&
+		chmod $m src/sid/f$m nat/f$m || exit 1
+	done &&
+	fn_mount src mnt allow_other,passthrough=always'
+
+test_expect_success 'non-owner writes clear setuid and setgid as natively' '
+	echo reset >mnt/.stats &&
+	setid_run nat && setid_run mnt/sid &&
+	(cd nat && stat -c "%n %a" f*) >expect &&
+	(cd src/sid && stat -c "%n %a" f*) >actual &&
+	{ cmp expect actual || { diff expect actual; false; }; } &&
+	grep -qx "f2767 767" actual && grep -qx "f4777 777" actual &&
+	test "$(st fs_write_ops)" = 0 &&
+	test "$(st fs_passthrough_opens)" = 6'
+
+test_expect_success 'made setuid while open for writing: cleared at the next write' '
+	echo x >nat/o && echo x >src/sid/o && chmod 666 nat/o src/sid/o &&
+	for f in nat/o mnt/sid/o; do
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			sh -c "exec 3>>$f; while ! test -u $f; do sleep 0.05; done; echo y >&3" &
+		chmod 4777 $f && wait $! || exit 1
+	done &&
+	test "$(stat -c %a nat/o)" = 777 && test "$(stat -c %a src/sid/o)" = 777 &&
+	test "$(cat src/sid/o)" = "$(printf "x\ny")"'
 
 test_expect_success 'unmount' 'fn_umount mnt'
 
