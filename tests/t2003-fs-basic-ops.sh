@@ -25,6 +25,24 @@ test_expect_success 'content written through the mount is on the backing file' '
 	printf "hello\n" >mnt/a && test "$(cat back/a)" = hello &&
 	head -c 1000000 /dev/urandom >mnt/r && cmp mnt/r back/r'
 
+# close(2) on ext4 cannot fail: the kernel is told not to send FLUSH; on
+# a backing FUSE file system (a second fnpassfs over the first) it can.
+# The opens counted: the file's and the one reading /.stats.
+test_expect_success 'no FLUSH at close on ext4 (noflush)' '
+	printf fl >mnt/fl && echo reset >mnt/.stats &&
+	cat mnt/fl >/dev/null && printf x >>mnt/fl &&
+	test "$(fn_fs_stat fs_open_ops mnt)" = 3 &&
+	test "$(fn_fs_stat fs_flush_ops mnt)" = 0 && test "$(cat back/fl)" = flx'
+
+test_expect_setup 'a second mount over the first' '
+	pid1=$FN_MOUNT_PID && mkdir mnt2 && fn_mount mnt mnt2 &&
+	pid2=$FN_MOUNT_PID && FN_MOUNT_PID=$pid1'
+
+test_expect_success 'FLUSH at each close on a FUSE backing file' '
+	echo reset >mnt2/.stats && cat mnt2/fl >/dev/null &&
+	test "$(fn_fs_stat fs_open_ops mnt2)" = 2 &&
+	test "$(fn_fs_stat fs_flush_ops mnt2)" = 1 && fn_umount mnt2 $pid2'
+
 test_expect_success 'content written on the backing file reads through the mount' '
 	printf "fresh\n" >back/b && test "$(cat mnt/b)" = fresh'
 
