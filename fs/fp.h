@@ -30,20 +30,28 @@ _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
 
 /*
  * O_TMPFILE through the mount needs a tmpfile handler, which libfuse has
- * only since 3.17 (the kernel sends FUSE_TMPFILE since 6.1); fnpassfs has
- * none, so the kernel answers EOPNOTSUPP.  --version tells.
+ * only since 3.17 (the kernel sends FUSE_TMPFILE since 6.1): fp_tmpfile()
+ * is built with libfuse 3.17 or newer; with an older one the kernel
+ * answers EOPNOTSUPP.  --version tells.
  */
+#if FUSE_MAJOR_VERSION > 3 || FUSE_MINOR_VERSION >= 17
+#define FP_HAVE_TMPFILE 1
+#else
 #define FP_HAVE_TMPFILE 0
+#endif
 
-/* Every request handler, in the order /.stats lists fs_<op>_ops */
+/*
+ * Every request handler, in the order /.stats lists fs_<op>_ops; every
+ * build lists tmpfile, which stays 0 without FP_HAVE_TMPFILE.
+ */
 #define FP_OPS(X)							\
 	X(lookup) X(forget) X(forget_multi) X(getattr) X(setattr)	\
 	X(readlink) X(mknod) X(mkdir) X(unlink) X(rmdir) X(symlink)	\
 	X(rename) X(link) X(open) X(read) X(write) X(flush) X(release)	\
 	X(fsync) X(opendir) X(readdir) X(readdirplus) X(releasedir)	\
 	X(fsyncdir) X(statfs) X(setxattr) X(getxattr) X(listxattr)	\
-	X(removexattr) X(access) X(create) X(fallocate) X(lseek)	\
-	X(copy_file_range)
+	X(removexattr) X(access) X(create) X(tmpfile) X(fallocate)	\
+	X(lseek) X(copy_file_range)
 
 enum fp_op {
 #define FP_OP_ENUM(name) FP_OP_##name,
@@ -135,6 +143,7 @@ int fp_itable_init(struct fp_fs *fs);
 struct fp_inode *fp_inode_of(fuse_ino_t ino);
 int fp_do_lookup(struct fp_inode *parent, const char *name,
 		 struct fuse_entry_param *e);
+int fp_do_lookup_fd(int fd, struct fuse_entry_param *e);
 void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,23 +131,14 @@ static struct fp_inode *fp_inode_get(int fd, const struct stat *st)
 }
 
 /*
- * Look name up in parent on the backing file system and fill e, taking one
- * lookup reference on the inode.  0 or -errno.
+ * Fill e for the backing file open as fd (O_PATH), finding or adding its
+ * inode with one lookup reference.  Takes ownership of fd.  0 or -errno.
  */
-int fp_do_lookup(struct fp_inode *parent, const char *name,
-		 struct fuse_entry_param *e)
+static int fp_entry_of(int fd, struct fuse_entry_param *e)
 {
 	struct fp_inode *in;
-	int fd, ret;
+	int ret;
 
-	memset(e, 0, sizeof(*e));
-	if (fp_is_stats_name(parent, name)) {
-		fp_stats_entry(e);
-		return 0;
-	}
-	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	ret = fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 	if (ret < 0) {
 		ret = -errno;
@@ -159,6 +151,47 @@ int fp_do_lookup(struct fp_inode *parent, const char *name,
 	e->ino = fp_ino_of(in);
 	fp_entry_timeouts(e);
 	return 0;
+}
+
+/*
+ * Look name up in parent on the backing file system and fill e, taking one
+ * lookup reference on the inode.  0 or -errno.
+ */
+int fp_do_lookup(struct fp_inode *parent, const char *name,
+		 struct fuse_entry_param *e)
+{
+	int fd;
+
+	memset(e, 0, sizeof(*e));
+	if (fp_is_stats_name(parent, name)) {
+		fp_stats_entry(e);
+		return 0;
+	}
+	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fp_entry_of(fd, e);
+}
+
+/*
+ * Fill e for the backing file open as fd, which may have no name (an
+ * O_TMPFILE file), taking one lookup reference on its inode; fd stays the
+ * caller's.  The inode's O_PATH descriptor is a reopen through
+ * /proc/self/fd/N, which reaches the inode itself, named or not; a link
+ * made later through the mount (fp_link()) goes through it the same way.
+ * 0 or -errno.
+ */
+int fp_do_lookup_fd(int fd, struct fuse_entry_param *e)
+{
+	char path[64];
+	int pfd;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	return fp_entry_of(pfd, e);
 }
 
 /* Drop n lookup references; the last one closes and frees the inode */

@@ -879,6 +879,27 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 }
 
+/*
+ * Reply to create or tmpfile: the new file is open as fd, e holds its
+ * entry with one lookup reference.  Registers kernel passthrough for fd;
+ * a caller gone before the reply undoes all, fd included.
+ */
+static void fp_reply_create(fuse_req_t req, struct fuse_entry_param *e,
+			    int fd, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(e->ino);
+
+	fi->fh = fd;
+	fp_open_reply_flags(fd, fi);
+	fp_passthrough_open(in, fd, fi);
+	if (fuse_reply_create(req, e, fi) == -ENOENT) {
+		fp_passthrough_release(in);
+		fp_inode_unref(in, 1);
+		close(fd);
+		atomic_fetch_sub(&fp_fs.open_files, 1);
+	}
+}
+
 static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
@@ -927,16 +948,47 @@ static void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	if (retry)
 		fd = fp_open_for_cache(fd, flags, fi);
-	fi->fh = fd;
-	fp_open_reply_flags(fd, fi);
-	fp_passthrough_open(fp_inode_of(e.ino), fd, fi);
-	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
-		fp_passthrough_release(fp_inode_of(e.ino));
-		fp_inode_unref(fp_inode_of(e.ino), 1);
-		close(fd);
-		atomic_fetch_sub(&fp_fs.open_files, 1);
-	}
+	fp_reply_create(req, &e, fd, fi);
 }
+
+#if FP_HAVE_TMPFILE
+/*
+ * O_TMPFILE in parent: an unnamed backing file, made as the caller under
+ * its umask, so mode and owner are what they are natively.  fi->flags
+ * carry O_TMPFILE and, with it, O_EXCL (the kernel then refuses a link
+ * itself, ENOENT, and so would the backing file system).  The open
+ * descriptor names the file's inode, which fp_do_lookup_fd() adds to the
+ * table with an O_PATH reopen; its st_nlink is 0 until a link.  When the
+ * file is closed unlinked the kernel forgets the inode, and closing the
+ * O_PATH descriptor frees the backing one: nothing is left behind.
+ */
+static void fp_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
+		       struct fuse_file_info *fi)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	struct fuse_entry_param e;
+	int fd, ret, flags;
+
+	fp_enter(FP_OP_tmpfile);
+	/* a new file: its creator may open it read-write (writeback) */
+	flags = (fp_open_flags(fi->flags) & ~O_CREAT) | O_TMPFILE;
+	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
+	fd = openat(p->fd, ".", flags, mode);
+	if (fd < 0)
+		fd = -errno;
+	fp_umask_leave();
+	ret = fd < 0 ? fd : fp_do_lookup_fd(fd, &e);
+	fp_creds_leave();
+	if (ret < 0) {
+		if (fd >= 0)
+			close(fd);
+		fp_reply_err(req, -ret);
+		return;
+	}
+	fp_reply_create(req, &e, fd, fi);
+}
+#endif
 
 /*
  * Bytes a read of size at off will return, for the statistics of reads
@@ -1557,6 +1609,9 @@ const struct fuse_lowlevel_ops fp_ops = {
 	.removexattr = fp_removexattr,
 	.access = fp_access,
 	.create = fp_create,
+#if FP_HAVE_TMPFILE
+	.tmpfile = fp_tmpfile,
+#endif
 	.fallocate = fp_fallocate,
 	.lseek = fp_lseek,
 	.copy_file_range = fp_copy_file_range,

@@ -68,6 +68,7 @@ libc.readlink.restype = ctypes.c_ssize_t
 libc.linkat.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
                         ctypes.c_char_p, ctypes.c_int]
 AT_SYMLINK_FOLLOW = 0x400
+AT_EMPTY_PATH = 0x1000
 
 
 def check(ret):
@@ -87,6 +88,11 @@ def link_fd(fd, new):
     """linkat(2) of an open file (O_TMPFILE) through /proc/self/fd."""
     check(libc.linkat(AT_FDCWD, b"/proc/self/fd/%d" % fd, AT_FDCWD,
                       new.encode(), AT_SYMLINK_FOLLOW))
+
+
+def link_empty(fd, new):
+    """linkat(2) of an open file with AT_EMPTY_PATH (CAP_DAC_READ_SEARCH)."""
+    check(libc.linkat(fd, b"", AT_FDCWD, new.encode(), AT_EMPTY_PATH))
 
 
 def fallocate(fd, mode, off, length):
@@ -830,20 +836,52 @@ def lseek_ops():
 
 
 def tmpfile_ops():
-    def tmp_link(fd, name):
+    def tmp_link(fd, name, link=link_fd):
         os.write(fd, b"anonymous\n")
         n = os.fstat(fd).st_nlink
-        link_fd(fd, name)
-        return "nlink before=%d after: %s" % (n, full(name))
+        link(fd, name)
+        return "nlink before=%d after=%d: %s" % (
+            n, os.fstat(fd).st_nlink, full(name))
+
+    def umask_call(mask, fn):
+        old = os.umask(mask)
+        try:
+            return fn()
+        finally:
+            os.umask(old)
+
+    def read_back(fd):
+        os.write(fd, b"x" * 5000 + b"end")
+        return "%s read=%s" % (fmt_st(os.fstat(fd)),
+                               digest(os.pread(fd, 10000, 0)))
     T("O_TMPFILE write, linkat", lambda: fd_call(
         ".", os.O_TMPFILE | os.O_RDWR, lambda fd: tmp_link(fd, "tmp1"),
         0o640))
     T("O_TMPFILE|O_EXCL, linkat", lambda: fd_call(
         ".", os.O_TMPFILE | os.O_RDWR | os.O_EXCL,
         lambda fd: tmp_link(fd, "tmp2"), 0o640))
+    T("O_TMPFILE write, linkat AT_EMPTY_PATH", lambda: fd_call(
+        ".", os.O_TMPFILE | os.O_RDWR,
+        lambda fd: tmp_link(fd, "tmp3", link_empty), 0o640))
+    T("O_TMPFILE|O_EXCL, linkat AT_EMPTY_PATH", lambda: fd_call(
+        ".", os.O_TMPFILE | os.O_RDWR | os.O_EXCL,
+        lambda fd: tmp_link(fd, "tmp4", link_empty), 0o640))
     T("O_TMPFILE fstat", lambda: fd_call(
         "d", os.O_TMPFILE | os.O_WRONLY, lambda fd: fmt_st(os.fstat(fd)),
         0o600))
+    T("O_TMPFILE mode 0777 under umask 027", lambda: umask_call(
+        0o027, lambda: fd_call(".", os.O_TMPFILE | os.O_RDWR,
+                               lambda fd: fmt_st(os.fstat(fd)), 0o777)))
+    T("O_TMPFILE write, read back", lambda: fd_call(
+        ".", os.O_TMPFILE | os.O_RDWR, read_back, 0o600))
+    T("O_TMPFILE in fix/open", lambda: fd_call(
+        "fix/open", os.O_TMPFILE | os.O_RDWR,
+        lambda fd: fmt_st(os.fstat(fd)), 0o644))
+    T("O_TMPFILE in setgid fix/sg", lambda: fd_call(
+        "fix/sg", os.O_TMPFILE | os.O_RDWR,
+        lambda fd: fmt_st(os.fstat(fd)), 0o2755))
+    T("O_TMPFILE in a missing directory", lambda: fd_call(
+        "nosuchdir", os.O_TMPFILE | os.O_RDWR, lambda fd: None, 0o600))
     T("O_TMPFILE on a file", lambda: fd_call(
         "h", os.O_TMPFILE | os.O_RDWR, lambda fd: None, 0o600))
     T("O_TMPFILE without write access mode", lambda: fd_call(

@@ -114,6 +114,7 @@ FP_TESTS = \
 	%reldir%/t2005-fs-splice.sh \
 	%reldir%/t2006-fs-options.sh \
 	%reldir%/t2101-passthrough.sh \
+	%reldir%/t2103-fs-tmpfile.sh \
 	%reldir%/t2201-fs-metadata.sh \
 	%reldir%/t2007-fs-creds.sh \
 	%reldir%/t3001-stats.sh

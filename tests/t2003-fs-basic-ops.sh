@@ -144,11 +144,24 @@ assert os.fstat(g.fileno()).st_nlink == 0
 assert not os.path.exists(\"back/gone\")
 "'
 
-# libfuse 3.14 has no tmpfile handler: the kernel answers EOPNOTSUPP,
-# which open(2) documents for file systems without O_TMPFILE
-test_expect_success 'O_TMPFILE: EOPNOTSUPP (libfuse 3.14), nothing created' '
+# O_TMPFILE as fnpassfs --version says: built with libfuse >= 3.17, an
+# unnamed file linked by /proc/self/fd (more in t2103); with libfuse 3.14,
+# which has no tmpfile handler, the kernel answers EOPNOTSUPP, which
+# open(2) documents for file systems without O_TMPFILE
+if "$FN_BUILDDIR/fs/fnpassfs" --version | grep -qx 'O_TMPFILE: yes'; then
+test_expect_success 'O_TMPFILE: written, then linked (libfuse >= 3.17)' '
+	mkdir mnt/tmpd && test "$($ops tmpfile mnt/tmpd)" = 0 &&
+	test -z "$(ls -A back/tmpd)" &&
+	test "$($ops tmpfile mnt/tmpd mnt/tmpd/linked)" = 0 &&
+	test "$(ls -A back/tmpd)" = linked && test "$(cat back/tmpd/linked)" = tmp &&
+	test "$(stat -c "%a %h %s" back/tmpd/linked)" = "640 1 3" &&
+	test "$(stat -c "%a %h %s %i" mnt/tmpd/linked)" = \
+	     "640 1 3 $(stat -c %i back/tmpd/linked)"'
+else
+test_expect_success 'O_TMPFILE: EOPNOTSUPP (libfuse < 3.17), nothing created' '
 	mkdir mnt/tmpd && test "$($ops tmpfile mnt/tmpd mnt/tmpd/linked)" = EOPNOTSUPP &&
 	test -z "$(ls -A back/tmpd)"'
+fi
 
 # (the kernel's FUSE client passes only keep size, punch hole and zero
 # range: other modes are EOPNOTSUPP before they reach fnpassfs)

@@ -98,6 +98,7 @@ fs_listxattr_ops
 fs_removexattr_ops
 fs_access_ops
 fs_create_ops
+fs_tmpfile_ops
 fs_fallocate_ops
 fs_lseek_ops
 fs_copy_file_range_ops
