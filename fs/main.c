@@ -533,7 +533,8 @@ int main(int argc, char *argv[])
 		       "kernel passthrough: %s\nO_TMPFILE: %s\n",
 		       PACKAGE_VERSION, fuse_pkgversion(),
 		       fp_passthrough_built() ? "yes" : "no (libfuse < 3.16)",
-		       FP_HAVE_TMPFILE ? "yes" : "no (EOPNOTSUPP)");
+		       FP_HAVE_TMPFILE ? "yes" :
+					 "no (libfuse < 3.17, EOPNOTSUPP)");
 		status = 0;
 		goto out_args;
 	}
