@@ -688,6 +688,12 @@ static void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 		fp_reply_err(req, EEXIST);
 		return;
 	}
+	/*
+	 * Through /proc/self/fd/N of the O_PATH descriptor, which reaches an
+	 * unnamed O_TMPFILE file too (linkable unless opened O_EXCL: ENOENT
+	 * then, as natively); linkat(2) with AT_EMPTY_PATH would need
+	 * CAP_DAC_READ_SEARCH, which a caller's credentials may lack.
+	 */
 	fp_proc_path(path, sizeof(path), in->fd);
 	fp_creds_enter(req);
 	if (linkat(AT_FDCWD, path, p->fd, name, AT_SYMLINK_FOLLOW) < 0)
