@@ -4,23 +4,25 @@
 #
 #	bench/fs-bench.sh [--dir DIR] [--ext4 SIZE] [--size 1G] [--runs 3]
 #		[--files 10000] [--rand-seconds 10] [--grep WORD]
-#		[--opts MOUNTOPTS] [--peer NAME=CMD]... [--ops]
+#		[--name NAME] [--opts MOUNTOPTS] [--peer NAME=CMD]... [--ops]
 #
 # Every row runs on the same backing directory, natively and through each
 # mount, interleaved (native, mount, native, mount ...), and reports the
 # median of --runs repetitions with the min-max beside it and the ratio to
 # native (higher is better: native time / mount time, or mount rate /
-# native rate).  --peer adds another FUSE passthrough to compare with, as
-# NAME=COMMAND where COMMAND is run as "COMMAND SOURCE MOUNTPOINT" and must
-# mount in the background (e.g. "hp=_libfuse/prefix/passthrough_hp").
-# The work directory is made in DIR (default /var/tmp).  --ext4 SIZE backs
-# every variant with a journaled ext4 loop image of SIZE (a sparse file in
-# the work directory, mounted there, removed at exit) instead of DIR's
-# file system.  --ops adds a second table: the requests each variant's
-# daemon answered in the timed part of each row, read from its /.stats
-# (variants without one show "-").  Reads, writes and random reads use
-# fio (installed by scripts/install-deps).  Run as root from the top of a
-# built tree (FN_BUILDDIR names another build tree).  Prints Markdown.
+# native rate).  fnpassfs, mounted with --opts, is called --name in the
+# table (default fnpassfs).  --peer adds another FUSE passthrough to
+# compare with, as NAME=COMMAND where COMMAND is run as "COMMAND SOURCE
+# MOUNTPOINT" and must mount in the background (e.g.
+# "hp=_libfuse/prefix/passthrough_hp").  The work directory is made in DIR
+# (default /var/tmp).  --ext4 SIZE backs every variant with a journaled
+# ext4 loop image of SIZE (a sparse file in the work directory, mounted
+# there, removed at exit) instead of DIR's file system.  --ops adds a
+# second table: the requests each variant's daemon answered in the timed
+# part of each row, read from its /.stats (variants without one show
+# "-").  Reads, writes and random reads use fio (scripts/install-deps).
+# Run as root from the top of a built tree (FN_BUILDDIR: another build
+# tree).  Prints Markdown tables.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,12 +35,13 @@ files=10000
 rand_seconds=10
 grep_pat=
 opts=
+name=fnpassfs
 ops=
 peers=()
 
 usage()
 {
-	sed -n '4,23p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--rand-seconds) rand_seconds=$2; shift ;;
 	--grep) grep_pat=$2; shift ;;
 	--opts) opts=$2; shift ;;
+	--name) name=$2; shift ;;
 	--peer) peers+=("$2"); shift ;;
 	--ops) ops=1 ;;
 	-h|--help) usage; exit 0 ;;
@@ -58,8 +62,12 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $runs in ''|*[!0-9]*|0) echo "fs-bench: --runs=$runs: not a count" >&2; exit 2 ;; esac
-case $files in ''|*[!0-9]*|0) echo "fs-bench: --files=$files: not a count" >&2; exit 2 ;; esac
+case $runs in ''|*[!0-9]*|0)
+	echo "fs-bench: --runs=$runs: not a count" >&2; exit 2 ;;
+esac
+case $files in ''|*[!0-9]*|0)
+	echo "fs-bench: --files=$files: not a count" >&2; exit 2 ;;
+esac
 bytes=$(numfmt --from=iec "$size" 2>/dev/null) ||
 	{ echo "fs-bench: --size=$size: not a size" >&2; exit 2; }
 if [ -n "$ext4_size" ]; then
@@ -73,7 +81,8 @@ if [ -n "$ext4_size" ]; then
 	fi
 fi
 for c in fio python3 ${ext4_size:+mkfs.ext4}; do
-	command -v $c >/dev/null || { echo "fs-bench: $c missing: run scripts/install-deps" >&2; exit 1; }
+	command -v $c >/dev/null ||
+		{ echo "fs-bench: $c missing: run scripts/install-deps" >&2; exit 1; }
 done
 fnpassfs=$build/fs/fnpassfs
 [ -x "$fnpassfs" ] || { echo "fs-bench: $fnpassfs not built" >&2; exit 1; }
@@ -84,8 +93,8 @@ work=$(mktemp -d "${dir:-/var/tmp}/fs-bench.XXXXXX")
 backing=$work
 ops_dir=$work/ops
 declare -A mnt_of mount_cmd has_stats
-variants=(native fnpassfs)
-mount_cmd[fnpassfs]="$fnpassfs ${opts:+-o $opts}"
+variants=(native "$name")
+mount_cmd[$name]="$fnpassfs ${opts:+-o $opts}"
 for p in "${peers[@]}"; do
 	variants+=("${p%%=*}")
 	mount_cmd[${p%%=*}]=${p#*=}
@@ -312,7 +321,8 @@ run_row()
 		time_cmd python3 -c 'import os,sys
 d, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
-    os.close(os.open("%s/f%d" % (d, i), os.O_CREAT | os.O_WRONLY, 0o644))' "$d/meta-$v" "$files" ;;
+    os.close(os.open("%s/f%d" % (d, i), os.O_CREAT | os.O_WRONLY, 0o644))' \
+			"$d/meta-$v" "$files" ;;
 	8)	# warm: the same listing once, untimed, just before
 		ls -lU "$d/meta-$v" >/dev/null
 		ops_begin "$v"
@@ -449,7 +459,8 @@ ops_cell()
 			if (m > 0)
 				printf "%g %s\n", m, k
 		}
-	}' | sort -k1,1gr -k2,2 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }
+	}' | sort -k1,1gr -k2,2 |
+	awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }
 		END { if (NR == 0) printf "none"; print "" }'
 }
 
