@@ -169,7 +169,8 @@ mount_variant()
 	mnt_of[$v]=$m
 	mkdir -p "$m"
 	# shellcheck disable=SC2086
-	${mount_cmd[$v]} "$src" "$m"
+	${mount_cmd[$v]} "$src" "$m" ||
+		{ echo "fs-bench: $v: its mount command failed" >&2; exit 1; }
 	for i in $(seq 100); do
 		mountpoint -q "$m" && return 0
 		sleep 0.1
