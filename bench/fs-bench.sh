@@ -106,6 +106,7 @@ done
 cleanup()
 {
 	local v i
+	set +e	# undo all that can be undone
 	for v in "${variants[@]}"; do
 		[ "$v" = native ] && continue
 		if mountpoint -q "$work/mnt-$v" 2>/dev/null; then
