@@ -164,5 +164,8 @@ EXTRA_DIST += $(FN_DOC_ABI_SH)
 TESTS += %reldir%/t9010-bench-smoke.sh
 EXTRA_DIST += %reldir%/t9010-bench-smoke.sh
 %reldir%/t9010-bench-smoke.log: bench/fnbench$(EXEEXT)
+# t9011 runs bench/fs-bench.sh tiny: fnpassfs on an ext4 image, --ops
+TESTS += %reldir%/t9011-fs-bench-smoke.sh
+EXTRA_DIST += %reldir%/t9011-fs-bench-smoke.sh
 TESTS += %reldir%/t9003-abi-preload.sh
 EXTRA_DIST += %reldir%/t9003-abi-preload.sh

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# run-all.sh: every benchmark of doc/performance.md, with the guide's
+# commands, each table into bench-results/ of the build tree.
+#
+#	make bench			(builds what they need, runs this)
+#	BENCH_SIZE=64M BENCH_RUNS=1 make bench	(a quick look)
+#
+# Environment: BENCH_SIZE (1G, the big file of every bench), BENCH_RUNS
+# (3), BENCH_FILES (10000, the metadata rows), BENCH_RAND_SECONDS (5),
+# BENCH_DIR (/var/tmp, where the work directories go), FN_BUILDDIR (the
+# build tree, default the current directory), FN_LIBFUSE_DIR (where
+# scripts/build-libfuse built libfuse; its prefix/passthrough_hp joins
+# fs-bench as a peer when it is there; default FN_BUILDDIR/_libfuse).
+# Writes fnbench-ext4.md, fnbench-xfs.md, fs-bench.md and
+# preload-bench.md, each opening with the machine and the commands.  Runs
+# as root (loop images, FUSE mounts, drop_caches); a bench that fails is
+# marked in its file and the others still run; exit 1 if any failed.
+set -u
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${FN_BUILDDIR:-.}" && pwd)
+size=${BENCH_SIZE:-1G}
+runs=${BENCH_RUNS:-3}
+files=${BENCH_FILES:-10000}
+rand_seconds=${BENCH_RAND_SECONDS:-5}
+bdir=${BENCH_DIR:-/var/tmp}
+libfuse=${FN_LIBFUSE_DIR:-$build/_libfuse}
+out=$build/bench-results
+fnbench=$build/bench/fnbench
+failed=
+
+if [ "$(id -u)" != 0 ]; then
+	echo "run-all: the benches mount loop images and FUSE file systems" \
+		"and drop the page cache: run as root (sudo make bench)" >&2
+	exit 1
+fi
+bytes=$(numfmt --from=iec "$size" 2>/dev/null) ||
+	{ echo "run-all: BENCH_SIZE=$size: not a size" >&2; exit 2; }
+for f in "$fnbench" "$build/fs/fnpassfs"; do
+	[ -x "$f" ] || { echo "run-all: $f: not built (make bench)" >&2; exit 1; }
+done
+mkdir -p "$out"
+
+# fnbench's sizes: the guide's 1M,10M,100M,1G up to BENCH_SIZE, and it
+sizes=
+for s in 1M 10M 100M 1G; do
+	[ "$(numfmt --from=iec $s)" -lt "$bytes" ] && sizes+="$s,"
+done
+sizes+=$size
+mib=$((bytes / 1048576))
+
+machine()
+{
+	echo "- machine: Linux $(uname -r) $(uname -m), nproc $(nproc)," \
+		"$(date -u '+%Y-%m-%d %H:%M UTC')," \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# run FILE CMD...: append "- command:" and CMD's output to FILE
+run()
+{
+	local f=$1 rc=0
+	shift
+	# quoted as a shell would need it, so it can be run again
+	{ echo; echo "- command: \`$(printf '%q ' "$@" | sed 's/ $//')\`"
+	  echo; } >>"$f"
+	"$@" >>"$f" || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "**FAILED** (exit $rc)" >>"$f"
+		echo "run-all: failed (exit $rc): $*" >&2
+		failed+=" ${f##*/}"
+	fi
+}
+
+# start FILE TITLE: a new results file with its machine line
+start()
+{
+	echo "run-all: $2 -> $1" >&2
+	{ echo "# $2"; echo; machine; } >"$1"
+}
+
+cleanup()
+{
+	[ -n "${xfs_mnt:-}" ] && mountpoint -q "$xfs_mnt" &&
+		{ umount "$xfs_mnt" || umount -l "$xfs_mnt"; }
+	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+tmp=$(mktemp -d "$bdir/fnaccel-bench.XXXXXX")
+
+# fnbench on ext4: the directory BENCH_DIR is in
+f=$out/fnbench-ext4.md
+start "$f" "fnbench: copy engine on $(findmnt -no FSTYPE -T "$tmp")"
+mkdir "$tmp/ext4"
+run "$f" "$fnbench" --size "$sizes" --iterations "$runs" --dir "$tmp/ext4"
+run "$f" "$fnbench" --size "$size" --sweep-size "$size" \
+	--iterations "$runs" --dir "$tmp/ext4"
+run "$f" "$fnbench" --size "$size" --sweep-size 0 --iterations "$runs" \
+	--cold --dir "$tmp/ext4"
+
+# fnbench on an XFS image with reflinks: room for the sweep's copies
+f=$out/fnbench-xfs.md
+start "$f" "fnbench: copy engine on XFS with reflinks (loop image)"
+xfs_mnt=$tmp/xfs
+mkdir "$xfs_mnt"
+{ echo; echo "- image: \`truncate -s $((mib * 4 + 1024))M IMG;" \
+	"mkfs.xfs -q -m reflink=1 IMG; mount -o loop IMG DIR\`"; } >>"$f"
+if truncate -s $((mib * 4 + 1024))M "$tmp/xfs.img" &&
+   mkfs.xfs -q -m reflink=1 "$tmp/xfs.img" &&
+   mount -o loop "$tmp/xfs.img" "$xfs_mnt"; then
+	run "$f" "$fnbench" --size "$sizes" --iterations "$runs" \
+		--dir "$xfs_mnt"
+	run "$f" "$fnbench" --size "$size" --sweep-size "$size" \
+		--iterations "$runs" --dir "$xfs_mnt"
+	umount "$xfs_mnt" || umount -l "$xfs_mnt"
+else
+	echo "**FAILED**: no XFS image" >>"$f"
+	failed+=" ${f##*/}"
+fi
+rm -f "$tmp/xfs.img"
+
+# fs-bench: fnpassfs with and without kernel passthrough, passthrough_hp
+# likewise where it was built, on a journaled ext4 image
+f=$out/fs-bench.md
+start "$f" "fs-bench: fnpassfs against native and passthrough_hp"
+args=(--dir "$bdir" --size "$size" --runs "$runs" --files "$files"
+	--rand-seconds "$rand_seconds" --ext4 "$((mib * 2 + 1024))M" --ops)
+if "$build/fs/fnpassfs" --version | grep -q '^kernel passthrough: yes'; then
+	args+=(--name fnpassfs-pt
+		--peer "fnpassfs-nopt=$build/fs/fnpassfs -o passthrough=never")
+fi
+hp=$libfuse/prefix/passthrough_hp
+if [ -x "$hp" ]; then
+	args+=(--peer "hp-pt=$hp" --peer "hp-nopt=$hp --nopassthrough")
+else
+	echo "run-all: no $hp (scripts/build-libfuse): no passthrough_hp" >&2
+fi
+run "$f" env FN_BUILDDIR="$build" "$srcdir/bench/fs-bench.sh" "${args[@]}"
+
+# preload-bench: programs with and without libfnaccel.so, ext4 and XFS
+f=$out/preload-bench.md
+start "$f" "preload-bench: programs with and without libfnaccel.so"
+run "$f" env TMPDIR="$tmp" \
+	FNACCEL_LIBRARY="$build/preload/.libs/libfnaccel.so" \
+	"$srcdir/bench/preload-bench.sh" --size "$size" --runs "$runs"
+
+if [ -n "$failed" ]; then
+	echo "run-all: failed:$failed (see $out)" >&2
+	exit 1
+fi
+echo "run-all: tables in $out" >&2
