@@ -32,7 +32,7 @@
  * rule as it does natively.  Read-only opens too: one passthrough open
  * would force every later open of the inode into passthrough.  What stays
  * open through passthrough when the bits are set later keeps the kernel's
- * rule (fnpassfs(1), BUGS).
+ * rule (fnpassfs(1), Limits).
  */
 #include <config.h>
 
