@@ -70,11 +70,18 @@ table()
 held()
 {
 	rm -f go ready $1/held && mkfifo go ready && chmod 666 go ready &&
-	echo xx >$1/held && chmod 777 $1/held &&
-	{ as_u sh -c 'exec 3<>"$1" && echo >ready && read x <go &&
-		printf y >&3' sh $1/held & } &&
-	pid=$! && timeout 10 sh -c 'read x <ready' && chmod $2 $1/held &&
-	timeout 10 sh -c 'echo >go' && wait $pid && stat -c %a $1/held
+	echo xx >$1/held && chmod 777 $1/held || return 1
+	setpriv --reuid="$uid" --regid="$ugid" --init-groups sh -c '
+		exec 3<>"$1" && echo >ready && read x <go && printf y >&3
+		' sh $1/held &
+	h_pid=$!
+	if timeout 10 sh -c 'read x <ready' && chmod $2 $1/held &&
+	   timeout 10 sh -c 'echo >go'; then
+		wait $h_pid && stat -c %a $1/held
+	else
+		kill $h_pid
+		return 1
+	fi
 }
 
 # shared DIR MODE: root holds DIR/shared (mode 777) open for reading and
