@@ -301,6 +301,7 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 {
 	struct fp_backing_map map = { .fd = fd };
 	struct fp_pt_inode **pp, *p;
+	enum fp_pt_reason r;
 	struct stat st;
 	bool setid;
 	int id;
@@ -343,11 +344,11 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 		 * set since) stays there: the kernel fails a cached open of
 		 * it with EIO.
 		 */
+		r = fi->flags & O_DIRECT ? FP_PT_direct :
+		    p->npt == 0 && setid ? FP_PT_setid : FP_PT_cached;
 		p->ncached++;
 		pthread_mutex_unlock(&fp_pt.lock);
-		fp_pt_fallback(fi->flags & O_DIRECT ? FP_PT_direct :
-			       p->npt == 0 && setid ? FP_PT_setid :
-						      FP_PT_cached);
+		fp_pt_fallback(r);
 		return;
 	}
 	if (p->npt == 0) {
