@@ -550,7 +550,7 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	struct stat st;
-	bool kill;
+	bool kill = false;
 	int ret;
 
 	fp_enter(FP_OP_setattr);
@@ -576,12 +576,27 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		ret = fp_do_setattr(in, attr, valid, fi);
 		fp_creds_leave();
 	}
-	if (kill && ret == 0)
-		ret = fp_do_setattr(in, attr, FUSE_SET_ATTR_MODE, fi);
 reply:
 	if (ret == 0 &&
 	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		ret = -errno;
+	/*
+	 * The kernel computed the mode from its own copy: its rule keeps a
+	 * setgid bit without group execute, and a truncate in the same call
+	 * has already cleared bits as the caller on the backing file system
+	 * (a 6767 file truncated by a non-member: 767 natively, where the
+	 * kernel asks for 2767).  Only clear, never set a bit again.
+	 */
+	if (kill && ret == 0) {
+		attr->st_mode &= st.st_mode | ~(mode_t)(S_ISUID | S_ISGID);
+		if ((attr->st_mode & 07777) != (st.st_mode & 07777)) {
+			ret = fp_do_setattr(in, attr, FUSE_SET_ATTR_MODE, fi);
+			if (ret == 0 &&
+			    fstatat(in->fd, "", &st,
+				    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+				ret = -errno;
+		}
+	}
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
@@ -847,12 +862,27 @@ static void fp_open_reply_flags(int fd, struct fuse_file_info *fi)
 	atomic_fetch_add(&fp_fs.open_files, 1);
 }
 
+/*
+ * Whether a write, truncate, fallocate or copy into fd as the caller may
+ * clear its setuid or setgid bit on the backing file system, so that the
+ * kernel's copy of the mode must be dropped after it: the kernel's own
+ * rule, which it applies before (fuse_setattr()), keeps a setgid bit
+ * without group execute, and with HANDLE_KILLPRIV it clears nothing.
+ */
+static bool fp_may_kill_suid(fuse_req_t req, int fd)
+{
+	struct stat st;
+
+	return fp_fs.cfg.creds && fuse_req_ctx(req)->uid != 0 &&
+	       fstat(fd, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID));
+}
+
 static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
 	int fd, flags;
-	bool retry;
+	bool retry, suid;
 
 	fp_enter(FP_OP_open);
 	if (fp_is_stats_inode(in)) {
@@ -862,6 +892,7 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fp_proc_path(path, sizeof(path), in->fd);
 	flags = fp_open_flags(fi->flags);
 	fp_creds_enter(req);
+	suid = (flags & O_TRUNC) && fp_may_kill_suid(req, in->fd);
 	fd = open(path, flags);
 	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
 	if (retry)
@@ -873,6 +904,9 @@ static void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, -fd);
 		return;
 	}
+	/* the truncate as the caller cleared them: as in fp_write_buf() */
+	if (suid)
+		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
 	if (retry)
 		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
@@ -1068,7 +1102,6 @@ static void fp_write_buf(fuse_req_t req, fuse_ino_t ino,
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(size);
 	enum fuse_buf_copy_flags flags = 0;
 	bool spliced, suid;
-	struct stat st;
 	ssize_t n;
 
 	fp_enter(FP_OP_write);
@@ -1085,8 +1118,7 @@ static void fp_write_buf(fuse_req_t req, fuse_ino_t ino,
 	spliced = !(flags & FUSE_BUF_NO_SPLICE) && in_buf->count > 0 &&
 		  (in_buf->buf[0].flags & FUSE_BUF_IS_FD);
 	fp_creds_enter(req);
-	suid = fp_fs.cfg.creds && fuse_req_ctx(req)->uid != 0 &&
-	       fstat(fi->fh, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID));
+	suid = fp_may_kill_suid(req, fi->fh);
 	n = fuse_buf_copy(&out, in_buf, flags);
 	fp_creds_leave();
 	/* the write may have cleared them: the kernel's mode is stale */
@@ -1157,6 +1189,7 @@ static void fp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			 off_t off, off_t len, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
+	bool suid;
 	int ret = 0;
 
 	fp_enter(FP_OP_fallocate);
@@ -1165,9 +1198,13 @@ static void fp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 		return;
 	}
 	fp_creds_enter(req);
+	suid = fp_may_kill_suid(req, fi->fh);
 	if (fallocate(fi->fh, mode, off, len) < 0)
 		ret = errno;
 	fp_creds_leave();
+	/* as the caller it may have cleared them, as in fp_write_buf() */
+	if (suid && ret == 0)
+		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
 	fp_reply_err(req, ret);
 }
 
@@ -1201,6 +1238,7 @@ static void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 			       int flags)
 {
 	ssize_t n;
+	bool suid;
 
 	fp_enter(FP_OP_copy_file_range);
 	if (fp_is_stats_inode(fp_inode_of(ino_in)) ||
@@ -1214,9 +1252,13 @@ static void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
 		return;
 	}
 	fp_creds_enter(req);
+	suid = fp_may_kill_suid(req, fi_out->fh);
 	n = fn_copy_range(fi_in->fh, &off_in, fi_out->fh, &off_out,
 			  MIN(len, FP_CFR_MAX), 0);
 	fp_creds_leave();
+	/* the copy writes as the caller, as in fp_write_buf() */
+	if (suid && n > 0)
+		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino_out, -1, 0);
 	if (n < 0) {
 		fp_reply_err(req, (int)-n);
 		return;

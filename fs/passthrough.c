@@ -21,6 +21,16 @@
  *
  * Where passthrough is not possible the open is served by the splice and
  * buffer paths of ops.c and the reason is counted in /.stats.
+ *
+ * Files with a setuid or setgid bit are not passed through either.  The
+ * kernel writes a passthrough file as the daemon, who keeps the bits
+ * (CAP_FSETID); the daemon writes as the caller, so the backing file
+ * system applies every rule as it does natively.  Read-only opens too:
+ * one passthrough open would force every later open of the inode into
+ * passthrough.  For a file that gets the bits while open through
+ * passthrough, the kernel asks the daemon to clear them after each write
+ * by a caller without CAP_FSETID (an empty setattr, fp_kill_suid() in
+ * ops.c), which it does by the same rules.
  */
 #include <config.h>
 
@@ -30,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -46,7 +57,8 @@
 	X(direct)	/* O_DIRECT: the daemon's relaxed one */	\
 	X(stacking)	/* backing file system stacked too deep */ \
 	X(perm)		/* no CAP_SYS_ADMIN */			\
-	X(refused)	/* any other refusal of the backing file */
+	X(refused)	/* any other refusal of the backing file */ \
+	X(setid)	/* setuid or setgid: the daemon clears them */
 
 enum fp_pt_reason {
 #define FP_PT_REASON_ENUM(name) FP_PT_##name,
@@ -287,6 +299,9 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 {
 	struct fp_backing_map map = { .fd = fd };
 	struct fp_pt_inode **pp, *p;
+	enum fp_pt_reason r;
+	struct stat st;
+	bool setid;
 	int id;
 
 	fi->backing_id = 0;
@@ -297,6 +312,9 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 					       FP_PT_unsupported);
 		return;
 	}
+	/* a file whose mode it cannot see is served by the daemon too */
+	setid = fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) &&
+				       (st.st_mode & (S_ISUID | S_ISGID)));
 	pthread_mutex_lock(&fp_pt.lock);
 	pp = fp_pt_slot(inode->dev, inode->ino);
 	p = *pp;
@@ -312,18 +330,23 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 		p->ino = inode->ino;
 		*pp = p;
 	}
-	if (p->ncached > 0 || (fi->flags & O_DIRECT)) {
+	if (p->ncached > 0 || (fi->flags & O_DIRECT) ||
+	    (p->npt == 0 && setid)) {
 		/*
 		 * One open through the page cache keeps the others there.
 		 * The kernel would reopen the backing file with O_DIRECT
 		 * and refuse what the backing file system refuses (lengths
 		 * and buffers not aligned to its blocks), where the daemon
 		 * drops O_DIRECT on its side: O_DIRECT opens keep that.
+		 * A set-id file already open through passthrough (its bits
+		 * set since) stays there: the kernel fails a cached open of
+		 * it with EIO.
 		 */
+		r = fi->flags & O_DIRECT ? FP_PT_direct :
+		    p->npt == 0 && setid ? FP_PT_setid : FP_PT_cached;
 		p->ncached++;
 		pthread_mutex_unlock(&fp_pt.lock);
-		fp_pt_fallback(fi->flags & O_DIRECT ? FP_PT_direct :
-						      FP_PT_cached);
+		fp_pt_fallback(r);
 		return;
 	}
 	if (p->npt == 0) {

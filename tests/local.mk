@@ -115,11 +115,14 @@ FP_TESTS = \
 	%reldir%/t2006-fs-options.sh \
 	%reldir%/t2101-passthrough.sh \
 	%reldir%/t2103-fs-tmpfile.sh \
+	%reldir%/t2102-passthrough-setid.sh \
 	%reldir%/t2201-fs-metadata.sh \
 	%reldir%/t2007-fs-creds.sh \
 	%reldir%/t3001-stats.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)
+# t2102's helper: one write-like operation as a user
+EXTRA_DIST += %reldir%/fpsetid.py
 # t2003's helper: renameat2, O_TMPFILE, fallocate, SEEK_DATA, mmap, locks
 check_PROGRAMS += %reldir%/fp-ops
 %canon_reldir%_fp_ops_SOURCES = %reldir%/fp-ops.c

@@ -138,6 +138,7 @@ fs_passthrough_fallbacks_direct
 fs_passthrough_fallbacks_stacking
 fs_passthrough_fallbacks_perm
 fs_passthrough_fallbacks_refused
+fs_passthrough_fallbacks_setid
 EOK
 
 test_expect_setup 'mount, with a backing file named .stats' '
