@@ -129,7 +129,10 @@ trap 'exit 143' TERM
 
 if [ -n "$ext4_size" ]; then
 	truncate -s "$ext4_size" "$work/ext4.img"
-	mkfs.ext4 -q -F "$work/ext4.img"
+	# no lazy inode-table and journal init: its background zeroing
+	# would slow whichever variant writes first
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \
+		"$work/ext4.img"
 	mkdir "$work/ext4"
 	mount -o loop "$work/ext4.img" "$work/ext4"
 	backing=$work/ext4
@@ -299,6 +302,9 @@ run_row()
 		fio_rate "$d/big" randread 4k --runtime="$rand_seconds" \
 			--time_based | awk -v s=4096 '{ printf "%.0f\n", $1 * 1e6 / s }' ;;
 	3|4)	rm -f "$d/w"
+		# start from no dirty data: the previous writer's write-back
+		# would throttle this one
+		sync
 		ops_begin "$v"
 		if [ "$i" = 3 ]; then
 			fio_rate "$d/w" write 1M
