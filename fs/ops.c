@@ -233,7 +233,7 @@ static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent,
  * cached mode after such a write: fp_write_buf() does.  Writes through
  * kernel passthrough never reach us and are made with the daemon's
  * credentials, which keep the bits; for those the kernel still sends an
- * empty setattr as the writer, and fp_kill_suid() clears them.
+ * empty setattr as the writer, and fp_clear_setid() clears them.
  */
 static void fp_init_killpriv(struct fuse_conn_info *conn)
 {
@@ -525,7 +525,7 @@ static bool fp_caller_in_group(fuse_req_t req, gid_t gid)
  * setuid always, setgid when group-executable or when the caller is not in
  * the file's group.  The daemon's credentials: the caller need not own it.
  */
-static int fp_kill_suid(fuse_req_t req, struct fp_inode *in)
+static int fp_clear_setid(fuse_req_t req, struct fp_inode *in)
 {
 	char path[64];
 	struct stat st;
@@ -559,7 +559,7 @@ static void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		return;
 	}
 	if (valid == 0) {
-		ret = fp_kill_suid(req, in);
+		ret = fp_clear_setid(req, in);
 		goto reply;
 	}
 	fp_creds_enter(req);

@@ -29,7 +29,7 @@
  * one passthrough open would force every later open of the inode into
  * passthrough.  For a file that gets the bits while open through
  * passthrough, the kernel asks the daemon to clear them after each write
- * by a caller without CAP_FSETID (an empty setattr, fp_kill_suid() in
+ * by a caller without CAP_FSETID (an empty setattr, fp_clear_setid() in
  * ops.c), which it does by the same rules.
  */
 #include <config.h>
