@@ -148,10 +148,9 @@ void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);
 
 /* ops.c */
-int fp_creds_init(void);
 extern const struct fuse_lowlevel_ops fp_ops;
-bool fp_is_stats_inode(const struct fp_inode *inode);
 bool fp_is_stats_name(struct fp_inode *parent, const char *name);
+int fp_creds_init(void);	/* creds.c */
 
 /* stats.c */
 void fp_stats_attr(struct stat *st);

@@ -4,7 +4,13 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/fp.h \
 	%reldir%/main.c \
 	%reldir%/inode.c \
+	%reldir%/ops.h \
 	%reldir%/ops.c \
+	%reldir%/creds.c \
+	%reldir%/entry.c \
+	%reldir%/file.c \
+	%reldir%/dir.c \
+	%reldir%/xattr.c \
 	%reldir%/passthrough.c \
 	%reldir%/stats.c
 %canon_reldir%_fnpassfs_CFLAGS = $(AM_CFLAGS) $(FUSE3_CFLAGS)

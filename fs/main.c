@@ -380,7 +380,7 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	/*
 	 * The writeback cache sends the kernel's own mtime and ctime updates
 	 * (after writes, truncates, renames) as explicit times, which only a
-	 * file's owner may set: ops.c applies them as root, safe only where
+	 * file's owner may set: entry.c applies them as root, safe only where
 	 * the kernel checked each caller's setattr (default_permissions).
 	 */
 	if (cfg->creds && cfg->writeback && !cfg->default_permissions) {
@@ -585,7 +585,7 @@ int main(int argc, char *argv[])
 		goto out_close;
 	}
 	fp_raise_nofile();
-	/* each caller's umask is applied per request (ops.c), ours never */
+	/* each caller's umask is applied per request (creds.c), ours never */
 	umask(0);
 
 	snprintf(num, sizeof(num), "%" PRIu64, fs->cfg.max_read);

@@ -20,7 +20,7 @@
  * drops its own before it sends RELEASE), so following them is safe.
  *
  * Where passthrough is not possible the open is served by the splice and
- * buffer paths of ops.c and the reason is counted in /.stats.
+ * buffer paths of file.c and the reason is counted in /.stats.
  *
  * Files with a setuid or setgid bit are not passed through either.  The
  * kernel writes a passthrough file as the daemon, who keeps the bits
@@ -30,7 +30,7 @@
  * passthrough.  For a file that gets the bits while open through
  * passthrough, the kernel asks the daemon to clear them after each write
  * by a caller without CAP_FSETID (an empty setattr, fp_clear_setid() in
- * ops.c), which it does by the same rules.
+ * entry.c), which it does by the same rules.
  */
 #include <config.h>
 

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * entry.c: entries and attributes: lookup and forget, getattr and
+ * setattr, and the calls that make, link, remove and rename names.
+ *
+ * Names are relative to the parent's O_PATH descriptor and are made,
+ * linked, removed and renamed as the caller (fp_creds_enter()); nodes and
+ * directories are made under its umask (fp_umask_enter()).  A new name is
+ * answered with its entry, which takes a lookup reference
+ * (fp_reply_entry()).  /.stats cannot be made, linked, removed or
+ * renamed, nor its attributes set.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fp.h"
+#include "ops.h"
+
+/* ---- inodes and names ------------------------------------------------ */
+
+static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent,
+			   const char *name, int ret)
+{
+	struct fuse_entry_param e;
+
+	if (ret == 0)
+		ret = fp_do_lookup(parent, name, &e);
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	if (fuse_reply_entry(req, &e) == -ENOENT)
+		fp_inode_unref(fp_inode_of(e.ino), 1);	/* caller gone */
+}
+
+void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	struct fuse_entry_param e;
+	int ret;
+
+	fp_enter(FP_OP_lookup);
+	fp_creds_enter(req);
+	ret = fp_do_lookup(p, name, &e);
+	fp_creds_leave();
+	if (ret == -ENOENT && fp_fs.cfg.negative_timeout > 0) {
+		/*
+		 * A negative entry (inode 0): the kernel answers the next
+		 * lookups of name itself.  A create, mknod, mkdir, symlink,
+		 * link or rename to name through the mount replaces it at
+		 * once; one on the backing side is seen after the timeout.
+		 */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fp_fs.cfg.negative_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	if (fuse_reply_entry(req, &e) == -ENOENT)
+		fp_inode_unref(fp_inode_of(e.ino), 1);
+}
+
+void fp_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	fp_enter(FP_OP_forget);
+	fp_inode_unref(fp_inode_of(ino), nlookup);
+	fuse_reply_none(req);
+}
+
+void fp_forget_multi(fuse_req_t req, size_t count,
+		     struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	fp_enter(FP_OP_forget_multi);
+	for (i = 0; i < count; i++)
+		fp_inode_unref(fp_inode_of(forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct stat st;
+
+	fp_enter(FP_OP_getattr);
+	if (fp_is_stats_inode(in)) {
+		fp_stats_attr(&st);
+		fuse_reply_attr(req, &st, 0);
+		return;
+	}
+	if (fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
+		fp_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
+}
+
+/* The setattr work; 0 or -errno */
+static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
+			 struct fuse_file_info *fi)
+{
+	char path[64];
+	int ret;
+
+	fp_proc_path(path, sizeof(path), in->fd);
+	if (valid & FUSE_SET_ATTR_MODE) {
+		ret = fi ? fchmod(fi->fh, attr->st_mode) :
+			   chmod(path, attr->st_mode);
+		if (ret < 0)
+			return -errno;
+	}
+	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid :
+							  (uid_t)-1;
+		gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid :
+							  (gid_t)-1;
+
+		if (fchownat(in->fd, "", uid, gid,
+			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	if (valid & FUSE_SET_ATTR_SIZE) {
+		ret = fi ? ftruncate(fi->fh, attr->st_size) :
+			   truncate(path, attr->st_size);
+		if (ret < 0)
+			return -errno;
+	}
+	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+		struct timespec tv[2];
+
+		tv[0].tv_sec = 0;
+		tv[0].tv_nsec = UTIME_OMIT;
+		tv[1] = tv[0];
+		if (valid & FUSE_SET_ATTR_ATIME_NOW)
+			tv[0].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_ATIME)
+			tv[0] = attr->st_atim;
+		if (valid & FUSE_SET_ATTR_MTIME_NOW)
+			tv[1].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_MTIME)
+			tv[1] = attr->st_mtim;
+		ret = fi ? futimens(fi->fh, tv) :
+			   utimensat(AT_FDCWD, path, tv, 0);
+		if (ret < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+#define FP_SET_ATTR_TIMES						\
+	(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |			\
+	 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |		\
+	 FUSE_SET_ATTR_CTIME)
+
+/*
+ * Whether the time fields of a setattr are applied with the daemon's
+ * credentials.  With the writeback cache the kernel keeps mtime and ctime
+ * itself and sends them as explicit times: after writes (at close and
+ * writeback), with truncates, after rename and link, and in place of a
+ * caller's UTIME_NOW.  Applied as the caller, explicit times need the
+ * owner (utimensat(2)), so a writer who is not the owner would see close()
+ * fail.  Under default_permissions the kernel has already checked every
+ * setattr as the caller would be checked (setattr_prepare(): explicit
+ * times only for the owner, "now" for a writer), so the times are safe to
+ * apply as root.  Without default_permissions a caller's explicit times
+ * and the kernel's look the same: main.c refuses writeback then.
+ */
+static bool fp_times_as_daemon(void)
+{
+	return fp_fs.cfg.creds && fp_fs.cfg.writeback &&
+	       fp_fs.cfg.default_permissions;
+}
+
+/*
+ * Whether the mode change of a setattr only clears setuid or setgid: the
+ * kernel's own clearing after a write or truncate by someone who is not
+ * the owner (libfuse < 3.17, without HANDLE_KILLPRIV_V2; natively the
+ * kernel does it with ATTR_FORCE).  As the caller it would fail with
+ * EPERM, so the daemon does it with its own credentials if the caller may
+ * write the file (who could then clear them by writing anyway).  Called
+ * with the caller's credentials.
+ */
+static bool fp_kills_suid(struct fp_inode *in, const struct stat *attr,
+			  int valid)
+{
+	mode_t kill = S_ISUID | S_ISGID;
+	char path[64];
+	struct stat st;
+
+	if (!fp_fs.cfg.creds || !(valid & FUSE_SET_ATTR_MODE) ||
+	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & kill) ||
+	    (attr->st_mode & ~kill) != (st.st_mode & ~kill) ||
+	    (attr->st_mode & kill & ~st.st_mode) != 0)
+		return false;
+	fp_proc_path(path, sizeof(path), in->fd);
+	return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0;
+}
+
+/* Whether the caller is in group gid or may act as if (root) */
+static bool fp_caller_in_group(fuse_req_t req, gid_t gid)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t groups[256];
+	int i, n;
+
+	if (ctx->uid == 0 || ctx->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 256, groups);
+	for (i = 0; i < n && i < 256; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * A setattr that sets nothing is the kernel clearing setuid and setgid
+ * after a write it made itself (kernel passthrough) by a caller without
+ * CAP_FSETID, or for chown(f, -1, -1): it strips ATTR_KILL_SUID and
+ * ATTR_KILL_SGID, since the file system is to clear them, and sends what
+ * is left.  Clear them as the backing file system would for the caller:
+ * setuid always, setgid when group-executable or when the caller is not in
+ * the file's group.  The daemon's credentials: the caller need not own it.
+ */
+static int fp_clear_setid(fuse_req_t req, struct fp_inode *in)
+{
+	char path[64];
+	struct stat st;
+	mode_t mode;
+
+	if (fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	mode = st.st_mode & ~S_ISUID;
+	if ((mode & S_ISGID) &&
+	    ((mode & S_IXGRP) || !fp_caller_in_group(req, st.st_gid)))
+		mode &= ~S_ISGID;
+	if (mode == st.st_mode)
+		return 0;
+	fp_proc_path(path, sizeof(path), in->fd);
+	return chmod(path, mode & 07777) < 0 ? -errno : 0;
+}
+
+void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
+		struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct stat st;
+	bool kill = false;
+	int ret;
+
+	fp_enter(FP_OP_setattr);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	if (valid == 0) {
+		ret = fp_clear_setid(req, in);
+		goto reply;
+	}
+	fp_creds_enter(req);
+	kill = fp_kills_suid(in, attr, valid);
+	if (kill)
+		valid &= ~FUSE_SET_ATTR_MODE;
+	if (fp_times_as_daemon()) {
+		ret = fp_do_setattr(in, attr, valid & ~FP_SET_ATTR_TIMES, fi);
+		fp_creds_leave();
+		if (ret == 0)
+			ret = fp_do_setattr(in, attr,
+					    valid & FP_SET_ATTR_TIMES, fi);
+	} else {
+		ret = fp_do_setattr(in, attr, valid, fi);
+		fp_creds_leave();
+	}
+reply:
+	if (ret == 0 &&
+	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		ret = -errno;
+	/*
+	 * The kernel computed the mode from its own copy: its rule keeps a
+	 * setgid bit without group execute, and a truncate in the same call
+	 * has already cleared bits as the caller on the backing file system
+	 * (a 6767 file truncated by a non-member: 767 natively, where the
+	 * kernel asks for 2767).  Only clear, never set a bit again.
+	 */
+	if (kill && ret == 0) {
+		attr->st_mode &= st.st_mode | ~(mode_t)(S_ISUID | S_ISGID);
+		if ((attr->st_mode & 07777) != (st.st_mode & 07777)) {
+			ret = fp_do_setattr(in, attr, FUSE_SET_ATTR_MODE, fi);
+			if (ret == 0 &&
+			    fstatat(in->fd, "", &st,
+				    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+				ret = -errno;
+		}
+	}
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
+}
+
+void fp_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	char buf[PATH_MAX + 1];
+	ssize_t n;
+
+	fp_enter(FP_OP_readlink);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EINVAL);
+		return;
+	}
+	n = readlinkat(in->fd, "", buf, sizeof(buf));
+	if (n < 0) {
+		fp_reply_err(req, errno);
+		return;
+	}
+	if (n == sizeof(buf)) {
+		fp_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	buf[n] = '\0';
+	fuse_reply_readlink(req, buf);
+}
+
+void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	      dev_t rdev)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_mknod);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
+	if (mknodat(p->fd, name, mode, rdev) < 0)
+		ret = -errno;
+	fp_umask_leave();
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_mkdir);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_creds_enter(req);
+	fp_umask_enter(req, &mode);
+	if (mkdirat(p->fd, name, mode) < 0)
+		ret = -errno;
+	fp_umask_leave();
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+void fp_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		const char *name)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(FP_OP_symlink);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	fp_creds_enter(req);
+	if (symlinkat(link, p->fd, name) < 0)
+		ret = -errno;
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
+	     const char *name)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct fp_inode *p = fp_inode_of(parent);
+	char path[64];
+	int ret = 0;
+
+	fp_enter(FP_OP_link);
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EEXIST);
+		return;
+	}
+	/*
+	 * Through /proc/self/fd/N of the O_PATH descriptor, which reaches an
+	 * unnamed O_TMPFILE file too (linkable unless opened O_EXCL: ENOENT
+	 * then, as natively); linkat(2) with AT_EMPTY_PATH would need
+	 * CAP_DAC_READ_SEARCH, which a caller's credentials may lack.
+	 */
+	fp_proc_path(path, sizeof(path), in->fd);
+	fp_creds_enter(req);
+	if (linkat(AT_FDCWD, path, p->fd, name, AT_SYMLINK_FOLLOW) < 0)
+		ret = -errno;
+	fp_reply_entry(req, p, name, ret);
+	fp_creds_leave();
+}
+
+/* unlink and rmdir: unlinkat() with flags, as the caller */
+static void fp_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      enum fp_op op, int flags)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	int ret = 0;
+
+	fp_enter(op);
+	if (fp_is_stats_name(p, name)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	if (unlinkat(p->fd, name, flags) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
+
+void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fp_remove(req, parent, name, FP_OP_unlink, 0);
+}
+
+void fp_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fp_remove(req, parent, name, FP_OP_rmdir, AT_REMOVEDIR);
+}
+
+void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+	       fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	struct fp_inode *p = fp_inode_of(parent);
+	struct fp_inode *np = fp_inode_of(newparent);
+	int ret = 0;
+
+	fp_enter(FP_OP_rename);
+	if (fp_is_stats_name(p, name) || fp_is_stats_name(np, newname)) {
+		fp_reply_err(req, EPERM);
+		return;
+	}
+	fp_creds_enter(req);
+	if (renameat2(p->fd, name, np->fd, newname, flags) < 0)
+		ret = errno;
+	fp_creds_leave();
+	fp_reply_err(req, ret);
+}
