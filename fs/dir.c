@@ -56,6 +56,7 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	struct fp_dir *d;
+	char path[64];
 	int fd, ret;
 
 	fp_enter(FP_OP_opendir);
@@ -68,10 +69,25 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, ENOMEM);
 		return;
 	}
+	ret = fp_inode_path(in, path, sizeof(path));
+	if (ret < 0) {
+		ret = -ret;
+		goto out_free;
+	}
+	/*
+	 * The directory itself through /proc/self/fd/N, as the caller: open
+	 * checks its read permission only, as open(2) of it does natively;
+	 * openat(fd, ".") would check search permission too, and a caller
+	 * who may read but not search it (mode 0600 or 0444 for them) could
+	 * not list its names.
+	 */
 	fp_creds_enter(req);
-	fd = openat(in->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && fp_fd_exhausted(errno))
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ret = fd < 0 ? errno : 0;
 	fp_creds_leave();
+	fp_inode_fd_put(in);
 	if (fd < 0)
 		goto out_free;
 	d->dp = fdopendir(fd);
@@ -95,6 +111,14 @@ out_free:
 static bool fp_is_dot(const char *name)
 {
 	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* A readdirplus entry without attributes: the kernel looks it up itself */
+static void fp_entry_bare(struct fuse_entry_param *e, const struct dirent *de)
+{
+	memset(e, 0, sizeof(*e));
+	e->attr.st_ino = de->d_ino;
+	e->attr.st_mode = (mode_t)de->d_type << 12;
 }
 
 static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
@@ -150,26 +174,30 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 				break;
 		} else if (fp_is_dot(name)) {
 			/* the kernel takes no lookup reference for these */
-			memset(&e, 0, sizeof(e));
-			e.attr.st_ino = d->entry->d_ino;
-			e.attr.st_mode = (mode_t)d->entry->d_type << 12;
+			fp_entry_bare(&e, d->entry);
 			entsize = fuse_add_direntry_plus(req, p, rem, name, &e,
 							 next);
 			if (entsize > rem)
 				break;
 		} else {
-			ret = fp_do_lookup(dir, name, &e);
+			/* relative to the open directory: no descriptor lent */
+			ret = fp_do_lookup(dir, dirfd(d->dp), name, &e);
 			if (ret == -ENOENT)
 				goto next_entry;	/* raced with unlink */
-			if (ret < 0) {
-				err = -ret;
-				break;
-			}
+			/*
+			 * A name that does not look up (EACCES: the caller
+			 * may read the directory but not search it) is
+			 * listed all the same, as getdents(2) lists it
+			 * natively; a stat of it then fails as natively.
+			 */
+			if (ret < 0)
+				fp_entry_bare(&e, d->entry);
 			entsize = fuse_add_direntry_plus(req, p, rem, name, &e,
 							 next);
 			if (entsize > rem) {
 				/* did not fit: undo the lookup's +1 */
-				fp_inode_unref(fp_inode_of(e.ino), 1);
+				if (ret == 0)
+					fp_inode_unref(fp_inode_of(e.ino), 1);
 				break;
 			}
 		}

@@ -3,7 +3,9 @@
  * entry.c: entries and attributes: lookup and forget, getattr and
  * setattr, and the calls that make, link, remove and rename names.
  *
- * Names are relative to the parent's O_PATH descriptor and are made,
+ * Names are relative to the parent's O_PATH descriptor, borrowed from the
+ * inode table before the handler takes the caller's credentials (opening
+ * a handle needs the daemon's), and are made,
  * linked, removed and renamed as the caller (fp_creds_enter()); nodes and
  * directories are made under its umask (fp_umask_enter()).  A new name is
  * answered with its entry, which takes a lookup reference
@@ -25,13 +27,13 @@
 
 /* ---- inodes and names ------------------------------------------------ */
 
-static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent,
+static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent, int pfd,
 			   const char *name, int ret)
 {
 	struct fuse_entry_param e;
 
 	if (ret == 0)
-		ret = fp_do_lookup(parent, name, &e);
+		ret = fp_do_lookup(parent, pfd, name, &e);
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
@@ -44,12 +46,18 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct fuse_entry_param e;
-	int ret;
+	int pfd, ret;
 
 	fp_enter(FP_OP_lookup);
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
-	ret = fp_do_lookup(p, name, &e);
+	ret = fp_do_lookup(p, pfd, name, &e);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
 	if (ret == -ENOENT && fp_fs.cfg.negative_timeout > 0) {
 		/*
 		 * A negative entry (inode 0): the kernel answers the next
@@ -92,6 +100,7 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	struct stat st;
+	int fd, ret = 0;
 
 	fp_enter(FP_OP_getattr);
 	if (fp_is_stats_inode(in)) {
@@ -99,21 +108,35 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_attr(req, &st, 0);
 		return;
 	}
-	if (fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) {
-		fp_reply_err(req, errno);
+	/* an open file: its own descriptor, also when it was removed */
+	if (fi != NULL) {
+		if (fstat(fi->fh, &st) < 0)
+			ret = errno;
+	} else {
+		fd = fp_inode_fd(in);
+		if (fd < 0) {
+			fp_reply_err(req, -fd);
+			return;
+		}
+		if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+			ret = errno;
+		fp_inode_fd_put(in);
+	}
+	if (ret != 0) {
+		fp_reply_err(req, ret);
 		return;
 	}
 	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
 }
 
-/* The setattr work; 0 or -errno */
-static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
+/* The setattr work on fd, the inode's O_PATH descriptor; 0 or -errno */
+static int fp_do_setattr(int fd, struct stat *attr, int valid,
 			 struct fuse_file_info *fi)
 {
 	char path[64];
 	int ret;
 
-	fp_proc_path(path, sizeof(path), in->fd);
+	fp_proc_path(path, sizeof(path), fd);
 	if (valid & FUSE_SET_ATTR_MODE) {
 		ret = fi ? fchmod(fi->fh, attr->st_mode) :
 			   chmod(path, attr->st_mode);
@@ -126,7 +149,7 @@ static int fp_do_setattr(struct fp_inode *in, struct stat *attr, int valid,
 		gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid :
 							  (gid_t)-1;
 
-		if (fchownat(in->fd, "", uid, gid,
+		if (fchownat(fd, "", uid, gid,
 			     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 	}
@@ -191,21 +214,20 @@ static bool fp_times_as_daemon(void)
  * write the file (who could then clear them by writing anyway).  Called
  * with the caller's credentials.
  */
-static bool fp_kills_suid(struct fp_inode *in, const struct stat *attr,
-			  int valid)
+static bool fp_kills_suid(int fd, const struct stat *attr, int valid)
 {
 	mode_t kill = S_ISUID | S_ISGID;
 	char path[64];
 	struct stat st;
 
 	if (!fp_fs.cfg.creds || !(valid & FUSE_SET_ATTR_MODE) ||
-	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+	    fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return false;
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & kill) ||
 	    (attr->st_mode & ~kill) != (st.st_mode & ~kill) ||
 	    (attr->st_mode & kill & ~st.st_mode) != 0)
 		return false;
-	fp_proc_path(path, sizeof(path), in->fd);
+	fp_proc_path(path, sizeof(path), fd);
 	return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0;
 }
 
@@ -234,13 +256,13 @@ static bool fp_caller_in_group(fuse_req_t req, gid_t gid)
  * setuid always, setgid when group-executable or when the caller is not in
  * the file's group.  The daemon's credentials: the caller need not own it.
  */
-static int fp_clear_setid(fuse_req_t req, struct fp_inode *in)
+static int fp_clear_setid(fuse_req_t req, int fd)
 {
 	char path[64];
 	struct stat st;
 	mode_t mode;
 
-	if (fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return 0;
@@ -250,7 +272,7 @@ static int fp_clear_setid(fuse_req_t req, struct fp_inode *in)
 		mode &= ~S_ISGID;
 	if (mode == st.st_mode)
 		return 0;
-	fp_proc_path(path, sizeof(path), in->fd);
+	fp_proc_path(path, sizeof(path), fd);
 	return chmod(path, mode & 07777) < 0 ? -errno : 0;
 }
 
@@ -260,34 +282,39 @@ void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 	struct fp_inode *in = fp_inode_of(ino);
 	struct stat st;
 	bool kill = false;
-	int ret;
+	int fd, ret;
 
 	fp_enter(FP_OP_setattr);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;
 	}
+	fd = fp_inode_fd(in);
+	if (fd < 0) {
+		fp_reply_err(req, -fd);
+		return;
+	}
 	if (valid == 0) {
-		ret = fp_clear_setid(req, in);
+		ret = fp_clear_setid(req, fd);
 		goto reply;
 	}
 	fp_creds_enter(req);
-	kill = fp_kills_suid(in, attr, valid);
+	kill = fp_kills_suid(fd, attr, valid);
 	if (kill)
 		valid &= ~FUSE_SET_ATTR_MODE;
 	if (fp_times_as_daemon()) {
-		ret = fp_do_setattr(in, attr, valid & ~FP_SET_ATTR_TIMES, fi);
+		ret = fp_do_setattr(fd, attr, valid & ~FP_SET_ATTR_TIMES, fi);
 		fp_creds_leave();
 		if (ret == 0)
-			ret = fp_do_setattr(in, attr,
+			ret = fp_do_setattr(fd, attr,
 					    valid & FP_SET_ATTR_TIMES, fi);
 	} else {
-		ret = fp_do_setattr(in, attr, valid, fi);
+		ret = fp_do_setattr(fd, attr, valid, fi);
 		fp_creds_leave();
 	}
 reply:
 	if (ret == 0 &&
-	    fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+	    fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		ret = -errno;
 	/*
 	 * The kernel computed the mode from its own copy: its rule keeps a
@@ -299,13 +326,14 @@ reply:
 	if (kill && ret == 0) {
 		attr->st_mode &= st.st_mode | ~(mode_t)(S_ISUID | S_ISGID);
 		if ((attr->st_mode & 07777) != (st.st_mode & 07777)) {
-			ret = fp_do_setattr(in, attr, FUSE_SET_ATTR_MODE, fi);
+			ret = fp_do_setattr(fd, attr, FUSE_SET_ATTR_MODE, fi);
 			if (ret == 0 &&
-			    fstatat(in->fd, "", &st,
+			    fstatat(fd, "", &st,
 				    AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 				ret = -errno;
 		}
 	}
+	fp_inode_fd_put(in);
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
@@ -318,15 +346,24 @@ void fp_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct fp_inode *in = fp_inode_of(ino);
 	char buf[PATH_MAX + 1];
 	ssize_t n;
+	int fd;
 
 	fp_enter(FP_OP_readlink);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EINVAL);
 		return;
 	}
-	n = readlinkat(in->fd, "", buf, sizeof(buf));
+	fd = fp_inode_fd(in);
+	if (fd < 0) {
+		fp_reply_err(req, -fd);
+		return;
+	}
+	n = readlinkat(fd, "", buf, sizeof(buf));
+	if (n < 0)
+		n = -errno;
+	fp_inode_fd_put(in);
 	if (n < 0) {
-		fp_reply_err(req, errno);
+		fp_reply_err(req, (int)-n);
 		return;
 	}
 	if (n == sizeof(buf)) {
@@ -341,57 +378,75 @@ void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	      dev_t rdev)
 {
 	struct fp_inode *p = fp_inode_of(parent);
-	int ret = 0;
+	int pfd, ret = 0;
 
 	fp_enter(FP_OP_mknod);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EEXIST);
 		return;
 	}
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
 	fp_umask_enter(req, &mode);
-	if (mknodat(p->fd, name, mode, rdev) < 0)
+	if (mknodat(pfd, name, mode, rdev) < 0)
 		ret = -errno;
 	fp_umask_leave();
-	fp_reply_entry(req, p, name, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
 }
 
 void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct fp_inode *p = fp_inode_of(parent);
-	int ret = 0;
+	int pfd, ret = 0;
 
 	fp_enter(FP_OP_mkdir);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EEXIST);
 		return;
 	}
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
 	fp_umask_enter(req, &mode);
-	if (mkdirat(p->fd, name, mode) < 0)
+	if (mkdirat(pfd, name, mode) < 0)
 		ret = -errno;
 	fp_umask_leave();
-	fp_reply_entry(req, p, name, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
 }
 
 void fp_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		const char *name)
 {
 	struct fp_inode *p = fp_inode_of(parent);
-	int ret = 0;
+	int pfd, ret = 0;
 
 	fp_enter(FP_OP_symlink);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EEXIST);
 		return;
 	}
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
-	if (symlinkat(link, p->fd, name) < 0)
+	if (symlinkat(link, pfd, name) < 0)
 		ret = -errno;
-	fp_reply_entry(req, p, name, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
 }
 
 void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
@@ -400,7 +455,7 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 	struct fp_inode *in = fp_inode_of(ino);
 	struct fp_inode *p = fp_inode_of(parent);
 	char path[64];
-	int ret = 0;
+	int pfd, ret = 0;
 
 	fp_enter(FP_OP_link);
 	if (fp_is_stats_inode(in)) {
@@ -417,12 +472,34 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 	 * then, as natively); linkat(2) with AT_EMPTY_PATH would need
 	 * CAP_DAC_READ_SEARCH, which a caller's credentials may lack.
 	 */
-	fp_proc_path(path, sizeof(path), in->fd);
+	ret = fp_inode_path(in, path, sizeof(path));
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_inode_fd_put(in);
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
-	if (linkat(AT_FDCWD, path, p->fd, name, AT_SYMLINK_FOLLOW) < 0)
+	if (linkat(AT_FDCWD, path, pfd, name, AT_SYMLINK_FOLLOW) < 0)
 		ret = -errno;
-	fp_reply_entry(req, p, name, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
+	fp_inode_fd_put(in);
+}
+
+/*
+ * Whether name in pfd names a file, whose (st_dev, st_ino) are then in
+ * *st: one about to be removed, or replaced by a rename, whose cached
+ * descriptor fp_inode_unlinked() closes once it is.
+ */
+static bool fp_victim(int pfd, const char *name, struct stat *st)
+{
+	return fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* unlink and rmdir: unlinkat() with flags, as the caller */
@@ -430,17 +507,28 @@ static void fp_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      enum fp_op op, int flags)
 {
 	struct fp_inode *p = fp_inode_of(parent);
-	int ret = 0;
+	struct stat st;
+	bool victim;
+	int pfd, ret = 0;
 
 	fp_enter(op);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EPERM);
 		return;
 	}
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
-	if (unlinkat(p->fd, name, flags) < 0)
+	victim = fp_victim(pfd, name, &st);
+	if (unlinkat(pfd, name, flags) < 0)
 		ret = errno;
 	fp_creds_leave();
+	fp_inode_fd_put(p);
+	if (ret == 0 && victim)
+		fp_inode_unlinked(st.st_dev, st.st_ino);
 	fp_reply_err(req, ret);
 }
 
@@ -459,16 +547,36 @@ void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct fp_inode *np = fp_inode_of(newparent);
-	int ret = 0;
+	struct stat st;
+	bool victim = false;
+	int pfd, npfd, ret = 0;
 
 	fp_enter(FP_OP_rename);
 	if (fp_is_stats_name(p, name) || fp_is_stats_name(np, newname)) {
 		fp_reply_err(req, EPERM);
 		return;
 	}
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
+	npfd = fp_inode_fd(np);
+	if (npfd < 0) {
+		fp_inode_fd_put(p);
+		fp_reply_err(req, -npfd);
+		return;
+	}
 	fp_creds_enter(req);
-	if (renameat2(p->fd, name, np->fd, newname, flags) < 0)
+	/* a file renamed over loses its name: as an unlink */
+	if (!(flags & RENAME_EXCHANGE))
+		victim = fp_victim(npfd, newname, &st);
+	if (renameat2(pfd, name, npfd, newname, flags) < 0)
 		ret = errno;
 	fp_creds_leave();
+	fp_inode_fd_put(np);
+	fp_inode_fd_put(p);
+	if (ret == 0 && victim)
+		fp_inode_unlinked(st.st_dev, st.st_ino);
 	fp_reply_err(req, ret);
 }

@@ -136,11 +136,24 @@ static bool fp_may_kill_suid(fuse_req_t req, int fd)
 	       fstat(fd, &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID));
 }
 
+/*
+ * open(2) of path with flags, once more if the daemon was out of
+ * descriptors (fp_fd_exhausted() made room): a descriptor or -1, errno.
+ */
+static int fp_open_retry(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0 && fp_fd_exhausted(errno))
+		fd = open(path, flags);
+	return fd;
+}
+
 void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
-	int fd, flags;
+	int fd, pfd, flags;
 	bool retry, suid;
 
 	fp_enter(FP_OP_open);
@@ -148,17 +161,23 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_stats_open(req, fi);
 		return;
 	}
-	fp_proc_path(path, sizeof(path), in->fd);
+	pfd = fp_inode_fd(in);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
+	fp_proc_path(path, sizeof(path), pfd);
 	flags = fp_open_flags(fi->flags);
 	fp_creds_enter(req);
-	suid = (flags & O_TRUNC) && fp_may_kill_suid(req, in->fd);
-	fd = open(path, flags);
+	suid = (flags & O_TRUNC) && fp_may_kill_suid(req, pfd);
+	fd = fp_open_retry(path, flags);
 	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
 	if (retry)
-		fd = open(path, fp_open_unupgraded(flags, fi));
+		fd = fp_open_retry(path, fp_open_unupgraded(flags, fi));
 	if (fd < 0)
 		fd = -errno;
 	fp_creds_leave();
+	fp_inode_fd_put(in);
 	if (fd < 0) {
 		fp_reply_err(req, -fd);
 		return;
@@ -204,7 +223,7 @@ void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct fuse_entry_param e;
-	int fd, ret, flags;
+	int fd, pfd, ret, flags;
 	bool retry;
 
 	fp_enter(FP_OP_create);
@@ -224,22 +243,31 @@ void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	flags = fp_open_flags(fi->flags) | O_CREAT;
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
 	fp_umask_enter(req, &mode);
-	fd = openat(p->fd, name, flags, mode);
+	fd = openat(pfd, name, flags, mode);
+	if (fd < 0 && fp_fd_exhausted(errno))
+		fd = openat(pfd, name, flags, mode);
 	/* an existing file the caller may only write: fp_open_for_cache() */
 	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
 	if (retry)
-		fd = openat(p->fd, name, fp_open_unupgraded(flags, fi), mode);
+		fd = openat(pfd, name, fp_open_unupgraded(flags, fi), mode);
 	fp_umask_leave();
 	if (fd < 0) {
 		ret = -errno;
 		fp_creds_leave();
+		fp_inode_fd_put(p);
 		fp_reply_err(req, -ret);
 		return;
 	}
-	ret = fp_do_lookup(p, name, &e);
+	ret = fp_do_lookup(p, pfd, name, &e);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
 	if (ret < 0) {
 		close(fd);
 		fp_reply_err(req, -ret);
@@ -266,19 +294,25 @@ void fp_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct fuse_entry_param e;
-	int fd, ret, flags;
+	int fd, pfd, ret, flags;
 
 	fp_enter(FP_OP_tmpfile);
 	/* a new file: its creator may open it read-write (writeback) */
 	flags = (fp_open_flags(fi->flags) & ~O_CREAT) | O_TMPFILE;
+	pfd = fp_inode_fd(p);
+	if (pfd < 0) {
+		fp_reply_err(req, -pfd);
+		return;
+	}
 	fp_creds_enter(req);
 	fp_umask_enter(req, &mode);
-	fd = openat(p->fd, ".", flags, mode);
+	fd = openat(pfd, ".", flags, mode);
 	if (fd < 0)
 		fd = -errno;
 	fp_umask_leave();
 	ret = fd < 0 ? fd : fp_do_lookup_fd(fd, &e);
 	fp_creds_leave();
+	fp_inode_fd_put(p);
 	if (ret < 0) {
 		if (fd >= 0)
 			close(fd);

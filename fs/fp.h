@@ -5,8 +5,9 @@
  * fnpassfs is a libfuse3 low-level passthrough file system.  A fuse_ino_t
  * is the address of a struct fp_inode: the root is &fs->root, the virtual
  * statistics file is &fs->stats_inode, and every other inode lives in a
- * hash table keyed on the backing file's (st_dev, st_ino), holding an
- * O_PATH descriptor and the kernel's lookup count.  Open files keep their
+ * hash table keyed on the backing file's (st_dev, st_ino), holding its
+ * file handle and the kernel's lookup count; a handler borrows an O_PATH
+ * descriptor of it from a bounded cache (inode.c).  Open files keep their
  * backing descriptor in fi->fh; every operation on an open file works on
  * that descriptor.
  */
@@ -67,7 +68,13 @@ enum fp_op {
 	X(read_splice_bytes)	/* of those, sent by splice */	\
 	X(write_bytes)		/* all bytes written */		\
 	X(write_splice_bytes)	/* of those, received by splice */	\
-	X(copy_file_range_bytes)
+	X(copy_file_range_bytes)					\
+	X(handle_fallbacks)	/* inodes added with a descriptor */	\
+	X(fd_cache_hits)	/* descriptor found in the cache */	\
+	X(fd_cache_misses)	/* reopened by handle */		\
+	X(fd_cache_evictions)	/* closed to stay within fd_cache */	\
+	X(stale_handles)	/* file gone beside the mount: ENOENT */ \
+	X(fd_limit_errors)	/* EMFILE or ENFILE met */
 
 struct fp_counters {
 	atomic_uint_fast64_t ops[FP_OP_COUNT];
@@ -76,13 +83,39 @@ struct fp_counters {
 #undef FP_COUNTER_FIELD
 };
 
+/*
+ * An inode the kernel knows.  With a handle (handle_size > 0), fd is a
+ * cached O_PATH descriptor or -1, and everything about it is protected by
+ * fs->itable_lock; without one, fd is the inode's own for its life (the
+ * root, and where handles are not to be had), and never changes.
+ */
 struct fp_inode {
-	int fd;			/* O_PATH; -1 for the stats inode */
 	dev_t dev;
 	ino_t ino;
 	uint64_t nlookup;	/* protected by fs->itable_lock */
 	struct fp_inode *next;	/* hash chain, protected by itable_lock */
+	struct fp_inode *lru_prev;	/* cached and not lent: itable_lock */
+	struct fp_inode *lru_next;
+	int fd;			/* O_PATH, see above; -1 for /.stats */
+	int mount_fd;		/* for open_by_handle_at(2), not ours */
+	unsigned int fd_users;	/* borrowers of fd, itable_lock */
+	bool drop_fd;		/* unlinked: close fd when given back */
+	bool stale;		/* handle gone, out of the table */
+	unsigned char handle_size;	/* 0: no handle */
+	unsigned char handle[];	/* a struct file_handle, handle_size */
 };
+
+/* A backing mount met in the tree; never changes once published */
+struct fp_mount {
+	int mnt_id;		/* of name_to_handle_at(2) */
+	int fd;			/* a directory on it, not O_PATH; or -1 */
+	bool handles;		/* its inodes are known by handle */
+};
+
+#define FP_MOUNTS_MAX		256
+#define FP_FD_CACHE_MIN		16
+#define FP_FD_CACHE_MAX		1048576
+#define FP_FD_CACHE_MAX_DEFAULT	65536
 
 enum fp_cache { FP_CACHE_NEVER, FP_CACHE_AUTO, FP_CACHE_ALWAYS };
 enum fp_rdplus { FP_RDPLUS_NO, FP_RDPLUS_YES, FP_RDPLUS_AUTO };
@@ -108,6 +141,7 @@ struct fp_config {
 	bool creds;		/* act with each caller's credentials */
 	uint64_t splice_read_max; /* largest read a pipe can carry */
 	bool splice_write;	/* a pipe holds a whole write request */
+	unsigned int fd_cache;	/* most cached descriptors (inode.c) */
 };
 
 struct fp_fs {
@@ -119,6 +153,16 @@ struct fp_fs {
 	struct fp_inode **buckets;	/* protected by itable_lock */
 	size_t nbuckets;		/* protected by itable_lock */
 	atomic_size_t ninodes;		/* written under itable_lock */
+	atomic_size_t ninodes_handle;	/* of those, known by handle */
+	atomic_size_t ninodes_fd;	/* of those, keeping a descriptor */
+	struct fp_inode *lru_head;	/* cached, not lent: itable_lock */
+	struct fp_inode *lru_tail;
+	atomic_size_t fd_cached;	/* written under itable_lock */
+
+	bool handles_capable;		/* CAP_DAC_READ_SEARCH */
+	pthread_mutex_t mounts_lock;	/* for adding to mounts */
+	struct fp_mount mounts[FP_MOUNTS_MAX];
+	atomic_size_t nmounts;		/* published with release */
 
 	atomic_int_fast64_t open_files;
 	struct fp_counters cnt;
@@ -129,6 +173,7 @@ struct fp_fs {
 	gid_t *groups;
 	struct fuse_session *se;
 	bool dont_mask;			/* FUSE_CAP_DONT_MASK, set by init */
+	bool daemonized;		/* stderr is gone: notices to syslog */
 };
 
 extern struct fp_fs fp_fs;
@@ -140,12 +185,20 @@ static inline void fp_count(atomic_uint_fast64_t *c, uint64_t n)
 
 /* inode.c */
 int fp_itable_init(struct fp_fs *fs);
+unsigned int fp_fd_cache_default(void);
 struct fp_inode *fp_inode_of(fuse_ino_t ino);
-int fp_do_lookup(struct fp_inode *parent, const char *name,
+int fp_inode_fd(struct fp_inode *in);
+void fp_inode_fd_put(struct fp_inode *in);
+void fp_inode_unlinked(dev_t dev, ino_t ino);
+bool fp_fd_exhausted(int err);
+int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
 		 struct fuse_entry_param *e);
 int fp_do_lookup_fd(int fd, struct fuse_entry_param *e);
 void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);
+
+/* notice.c: what a user must read, whatever the build's logging */
+void fp_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops fp_ops;

@@ -1,14 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * inode.c: fnpassfs's inode table.
+ * inode.c: fnpassfs's inode table and its cache of descriptors.
  *
  * Every inode the kernel knows (but the root and /.stats) is a struct
- * fp_inode in a hash table keyed on the backing file's (st_dev, st_ino).
- * It holds an O_PATH descriptor, so the backing inode stays allocated and
- * its number cannot be reused while the kernel may still name it, and the
- * kernel's lookup count: +1 per entry replied, -n per forget(n); at 0 the
- * inode is closed and freed.  One mutex, fs->itable_lock, protects the
- * chains, the counts and the bucket array.
+ * fp_inode in a hash table keyed on the backing file's (st_dev, st_ino),
+ * with the kernel's lookup count: +1 per entry replied, -n per forget(n);
+ * at 0 the inode is freed.
+ *
+ * An inode is identified by its file handle (name_to_handle_at(2)), which
+ * carries the inode's generation, and opened on demand with
+ * open_by_handle_at(2) on a descriptor of its backing mount, as virtiofsd
+ * does with --inode-file-handles.  A bounded cache of O_PATH descriptors,
+ * least recently used out first, serves the hot inodes: the daemon holds
+ * at most fd_cache of them however large the tree, and a file removed
+ * through the mount loses its cached descriptor at once, so its space is
+ * freed as natively.  A handler borrows an inode's descriptor with
+ * fp_inode_fd() and gives it back with fp_inode_fd_put(); a borrowed
+ * descriptor is never closed under it.
+ *
+ * Where handles are not to be had, an inode keeps an O_PATH descriptor
+ * for its whole life, as before: a daemon without CAP_DAC_READ_SEARCH
+ * (open_by_handle_at(2) needs it), a FUSE backing (its handles stop
+ * opening once its kernel forgets the inode, unless it exports them, which
+ * we cannot see), a file system without export support (EOPNOTSUPP), or
+ * a mount whose first handle did not open again.  The daemon says so once
+ * per backing mount.
+ *
+ * Locking: fs->itable_lock protects the chains, the lookup counts, the
+ * bucket array and everything about cached descriptors (fd of an inode
+ * with a handle, its borrowers, the LRU list).  An inode without a handle
+ * changes none of these after it is made.  No system call is made under
+ * the lock but close(2) of nothing: descriptors to close are collected
+ * and closed after it.
  */
 #include <config.h>
 
@@ -17,11 +40,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "fp.h"
+#include "fn_log.h"
 
 #define FP_ITABLE_MIN	1024
+
+/* linux/magic.h: FUSE_SUPER_MAGIC */
+#define FP_FUSE_MAGIC	0x65735546
+
+/* Most descriptors closed by one call: more is left to the next ones */
+#define FP_EVICT_BATCH	16
+
+/* A struct file_handle with room for any handle */
+union fp_handle_buf {
+	struct file_handle fh;
+	unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+};
+
+/* The size of a handle as stored: its header and its bytes */
+static size_t fp_handle_size(const struct file_handle *fh)
+{
+	return sizeof(*fh) + fh->handle_bytes;
+}
 
 static size_t fp_hash(dev_t dev, ino_t ino, size_t nbuckets)
 {
@@ -32,13 +78,24 @@ static size_t fp_hash(dev_t dev, ino_t ino, size_t nbuckets)
 	return (size_t)(h & (nbuckets - 1));
 }
 
-int fp_itable_init(struct fp_fs *fs)
+/*
+ * The default of fd_cache: half the descriptor limit (the rest is for the
+ * files that clients hold open, directories being listed, inodes without
+ * handles), between 16 and 65536.  Called after main.c raised the limit.
+ */
+unsigned int fp_fd_cache_default(void)
 {
-	fs->nbuckets = FP_ITABLE_MIN;
-	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
-	if (fs->buckets == NULL)
-		return -ENOMEM;
-	return -pthread_mutex_init(&fs->itable_lock, NULL);
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return FP_FD_CACHE_MAX_DEFAULT;
+	n = rl.rlim_cur / 2;
+	if (n < FP_FD_CACHE_MIN)
+		return FP_FD_CACHE_MIN;
+	if (n > FP_FD_CACHE_MAX_DEFAULT)
+		return FP_FD_CACHE_MAX_DEFAULT;
+	return (unsigned int)n;
 }
 
 /* Double the bucket array; a failed allocation just keeps chains longer */
@@ -84,49 +141,532 @@ void fp_entry_timeouts(struct fuse_entry_param *e)
 	e->entry_timeout = fp_fs.cfg.entry_timeout;
 }
 
+/* ---- running out of descriptors ----------------------------------- */
+
+static void fp_fd_cache_shrink(struct fp_fs *fs, size_t keep);
+
+/*
+ * err came from a call that makes a descriptor.  If it is EMFILE or
+ * ENFILE, count it, say it once with the limit and what to change, and
+ * close half the cached descriptors so that a retry may succeed.  Whether
+ * it was (the caller retries once).
+ */
+bool fp_fd_exhausted(int err)
+{
+	static atomic_bool said;
+	struct fp_fs *fs = &fp_fs;
+	struct rlimit rl;
+
+	if (err != EMFILE && err != ENFILE)
+		return false;
+	fp_count(&fs->cnt.fd_limit_errors, 1);
+	if (!atomic_exchange(&said, true)) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = 0;
+		fp_notice("%s: the daemon reached %s (limit %llu, %u "
+			  "descriptors cached, %lld files open): raise its "
+			  "limit (ulimit -n, LimitNOFILE=) or lower "
+			  "-o fd_cache=", strerror(err),
+			  err == EMFILE ? "its descriptor limit" :
+					  "the system's file limit",
+			  (unsigned long long)rl.rlim_cur,
+			  (unsigned int)atomic_load(&fs->fd_cached),
+			  (long long)atomic_load(&fs->open_files));
+	}
+	fp_fd_cache_shrink(fs, atomic_load(&fs->fd_cached) / 2);
+	return true;
+}
+
+/* ---- backing mounts ----------------------------------------------------- */
+
+/*
+ * The mount whose id name_to_handle_at(2) gave, or NULL.  The array only
+ * grows and its entries do not change once published, so readers take no
+ * lock.
+ */
+static const struct fp_mount *fp_mount_find(int mnt_id)
+{
+	struct fp_fs *fs = &fp_fs;
+	size_t i, n = atomic_load_explicit(&fs->nmounts, memory_order_acquire);
+
+	for (i = 0; i < n; i++)
+		if (fs->mounts[i].mnt_id == mnt_id)
+			return &fs->mounts[i];
+	return NULL;
+}
+
+/*
+ * Why inodes of the mount of fd (an O_PATH descriptor of the first inode
+ * seen on it, with handle fh) cannot be known by handle, or NULL if they
+ * can, with *mount_fd a descriptor of the mount for open_by_handle_at(2)
+ * (which refuses O_PATH ones).  The first inode seen on a mount is its
+ * root, a directory, as lookups go name by name.
+ */
+static const char *fp_mount_probe(int fd, const struct stat *st,
+				  struct file_handle *fh, int *mount_fd)
+{
+	char path[64];
+	struct statfs sf;
+	struct stat st2;
+	int mfd, hfd;
+
+	*mount_fd = -1;
+	if (!fp_fs.handles_capable)
+		return "no CAP_DAC_READ_SEARCH";
+	if (fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == FP_FUSE_MAGIC)
+		return "a FUSE file system's handles stop opening once its "
+		       "kernel forgets the inode";
+	if (!S_ISDIR(st->st_mode))
+		return "its root is not a directory";
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return "its root does not open";
+	hfd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
+	if (hfd < 0) {
+		close(mfd);
+		return "its handles do not open";
+	}
+	if (fstat(hfd, &st2) < 0 || st2.st_dev != st->st_dev ||
+	    st2.st_ino != st->st_ino) {
+		close(hfd);
+		close(mfd);
+		return "its handles open another file";
+	}
+	close(hfd);
+	*mount_fd = mfd;
+	return NULL;
+}
+
+/*
+ * The mount of id mnt_id, added on first sight (probed with fd, the inode
+ * of st, and its handle fh), or NULL when no more fit.
+ */
+static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
+					   const struct stat *st,
+					   struct file_handle *fh)
+{
+	struct fp_fs *fs = &fp_fs;
+	const struct fp_mount *m;
+	struct fp_mount *nm;
+	char path[64], where[256];
+	const char *why;
+	ssize_t n;
+
+	m = fp_mount_find(mnt_id);
+	if (m != NULL)
+		return m;
+	pthread_mutex_lock(&fs->mounts_lock);
+	m = fp_mount_find(mnt_id);	/* another thread may have added it */
+	if (m != NULL || fs->nmounts == FP_MOUNTS_MAX) {
+		pthread_mutex_unlock(&fs->mounts_lock);
+		return m;
+	}
+	nm = &fs->mounts[fs->nmounts];
+	nm->mnt_id = mnt_id;
+	why = fp_mount_probe(fd, st, fh, &nm->fd);
+	nm->handles = why == NULL;
+	atomic_store_explicit(&fs->nmounts, fs->nmounts + 1,
+			      memory_order_release);
+	pthread_mutex_unlock(&fs->mounts_lock);
+	if (why != NULL) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, where, sizeof(where) - 1);
+		where[n > 0 ? n : 0] = '\0';
+		fp_notice("%s: no file handles (%s): each of its inodes the "
+			  "kernel knows keeps a descriptor open, so trees "
+			  "there larger than the descriptor limit fail", where,
+			  why);
+	}
+	return nm;
+}
+
+/* ---- the cache of descriptors ------------------------------------------ */
+
+/* Least recently used at the tail; called under itable_lock */
+static void fp_lru_push(struct fp_fs *fs, struct fp_inode *in)
+{
+	in->lru_prev = NULL;
+	in->lru_next = fs->lru_head;
+	if (fs->lru_head != NULL)
+		fs->lru_head->lru_prev = in;
+	else
+		fs->lru_tail = in;
+	fs->lru_head = in;
+}
+
+static void fp_lru_del(struct fp_fs *fs, struct fp_inode *in)
+{
+	if (in->lru_prev != NULL)
+		in->lru_prev->lru_next = in->lru_next;
+	else
+		fs->lru_head = in->lru_next;
+	if (in->lru_next != NULL)
+		in->lru_next->lru_prev = in->lru_prev;
+	else
+		fs->lru_tail = in->lru_prev;
+	in->lru_prev = in->lru_next = NULL;
+}
+
+/*
+ * Take the cached descriptor of in (not borrowed, so on the list) into
+ * victims; called under itable_lock.
+ */
+static void fp_fd_uncache(struct fp_fs *fs, struct fp_inode *in,
+			  int *victims, size_t *nvictims)
+{
+	fp_lru_del(fs, in);
+	victims[(*nvictims)++] = in->fd;
+	in->fd = -1;
+	atomic_fetch_sub(&fs->fd_cached, 1);
+}
+
+/*
+ * Take up to FP_EVICT_BATCH least recently used descriptors out while
+ * more than keep are cached; borrowed ones are not on the list.  Called
+ * under itable_lock; the caller closes the victims after it.
+ */
+static size_t fp_fd_evict(struct fp_fs *fs, size_t keep, int *victims)
+{
+	size_t n = 0;
+
+	while (n < FP_EVICT_BATCH && fs->lru_tail != NULL &&
+	       atomic_load(&fs->fd_cached) > keep)
+		fp_fd_uncache(fs, fs->lru_tail, victims, &n);
+	fp_count(&fs->cnt.fd_cache_evictions, n);
+	return n;
+}
+
+static void fp_close_all(const int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* Close cached descriptors until at most keep are left or all are lent */
+static void fp_fd_cache_shrink(struct fp_fs *fs, size_t keep)
+{
+	int victims[FP_EVICT_BATCH];
+	size_t n;
+
+	do {
+		pthread_mutex_lock(&fs->itable_lock);
+		n = fp_fd_evict(fs, keep, victims);
+		pthread_mutex_unlock(&fs->itable_lock);
+		fp_close_all(victims, n);
+	} while (n == FP_EVICT_BATCH);
+}
+
+/*
+ * Cache fd as in's descriptor (in has a handle and none open), lent to
+ * the caller if lend.  Called under itable_lock; fills victims.
+ */
+static size_t fp_fd_cache_add(struct fp_fs *fs, struct fp_inode *in, int fd,
+			      bool lend, int *victims)
+{
+	in->fd = fd;
+	atomic_fetch_add(&fs->fd_cached, 1);
+	if (lend)
+		in->fd_users++;
+	else
+		fp_lru_push(fs, in);
+	return fp_fd_evict(fs, fs->cfg.fd_cache, victims);
+}
+
+/* Take in out of its hash chain; under itable_lock */
+static void fp_itable_unhash(struct fp_fs *fs, struct fp_inode *in)
+{
+	struct fp_inode **pp;
+
+	pp = &fs->buckets[fp_hash(in->dev, in->ino, fs->nbuckets)];
+	for (; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == in) {
+			*pp = in->next;
+			return;
+		}
+	}
+}
+
+/*
+ * The inode's handle no longer opens, or its number now names another
+ * file: its file was removed or replaced beside the mount.  Take it out
+ * of the table, so that a new lookup makes a new inode, and count it; it
+ * stays allocated until the kernel forgets it.  Under itable_lock.
+ */
+static void fp_inode_stale(struct fp_fs *fs, struct fp_inode *in)
+{
+	if (in->stale)
+		return;
+	in->stale = true;
+	fp_itable_unhash(fs, in);
+	fp_count(&fs->cnt.stale_handles, 1);
+}
+
+/* A new O_PATH descriptor of in (which has a handle), or -errno */
+static int fp_inode_reopen(struct fp_inode *in)
+{
+	union fp_handle_buf hb;
+	int fd;
+
+	memcpy(hb.buf, in->handle, in->handle_size);
+	fd = open_by_handle_at(in->mount_fd, &hb.fh, O_PATH | O_CLOEXEC);
+	if (fd < 0 && fp_fd_exhausted(errno))
+		fd = open_by_handle_at(in->mount_fd, &hb.fh,
+				       O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * An O_PATH descriptor of in's backing file, lent until
+ * fp_inode_fd_put(in): from the cache, or opened by handle (as the
+ * daemon: call it before fp_creds_enter()).  -ENOENT when the file is
+ * gone (removed or replaced beside the mount: natively its name would
+ * give ENOENT, never ESTALE), else -errno.
+ */
+int fp_inode_fd(struct fp_inode *in)
+{
+	struct fp_fs *fs = &fp_fs;
+	int victims[FP_EVICT_BATCH];
+	size_t n;
+	int fd;
+
+	if (in->handle_size == 0)
+		return in->fd;	/* kept for the inode's life */
+	pthread_mutex_lock(&fs->itable_lock);
+	if (in->stale) {
+		pthread_mutex_unlock(&fs->itable_lock);
+		return -ENOENT;
+	}
+	if (in->fd >= 0) {
+		if (in->fd_users++ == 0)
+			fp_lru_del(fs, in);
+		fd = in->fd;
+		pthread_mutex_unlock(&fs->itable_lock);
+		fp_count(&fs->cnt.fd_cache_hits, 1);
+		return fd;
+	}
+	pthread_mutex_unlock(&fs->itable_lock);
+
+	fd = fp_inode_reopen(in);
+	if (fd == -ESTALE) {
+		pthread_mutex_lock(&fs->itable_lock);
+		fp_inode_stale(fs, in);
+		pthread_mutex_unlock(&fs->itable_lock);
+		return -ENOENT;
+	}
+	if (fd < 0)
+		return fd;
+	fp_count(&fs->cnt.fd_cache_misses, 1);
+	pthread_mutex_lock(&fs->itable_lock);
+	if (in->fd >= 0) {
+		/* another thread opened it meanwhile: use that one */
+		victims[0] = fd;
+		n = 1;
+		if (in->fd_users++ == 0)
+			fp_lru_del(fs, in);
+	} else {
+		n = fp_fd_cache_add(fs, in, fd, true, victims);
+	}
+	fd = in->fd;
+	pthread_mutex_unlock(&fs->itable_lock);
+	fp_close_all(victims, n);
+	return fd;
+}
+
+/* Give back the descriptor fp_inode_fd(in) lent */
+void fp_inode_fd_put(struct fp_inode *in)
+{
+	struct fp_fs *fs = &fp_fs;
+	int victims[FP_EVICT_BATCH];
+	size_t n = 0;
+
+	if (in->handle_size == 0)
+		return;
+	pthread_mutex_lock(&fs->itable_lock);
+	if (--in->fd_users == 0) {
+		if (in->drop_fd || in->stale) {
+			/* unlinked or gone meanwhile: free its space now */
+			in->drop_fd = false;
+			victims[n++] = in->fd;
+			in->fd = -1;
+			atomic_fetch_sub(&fs->fd_cached, 1);
+		} else {
+			fp_lru_push(fs, in);
+			n = fp_fd_evict(fs, fs->cfg.fd_cache, victims);
+		}
+	}
+	pthread_mutex_unlock(&fs->itable_lock);
+	fp_close_all(victims, n);
+}
+
+/* The table's inode of (dev, ino), or NULL; under itable_lock */
+static struct fp_inode *fp_itable_find(struct fp_fs *fs, dev_t dev, ino_t ino)
+{
+	struct fp_inode *in;
+
+	for (in = fs->buckets[fp_hash(dev, ino, fs->nbuckets)]; in != NULL;
+	     in = in->next)
+		if (in->dev == dev && in->ino == ino)
+			return in;
+	return NULL;
+}
+
+/*
+ * The backing file of (dev, ino) was unlinked or renamed over through the
+ * mount: close its cached descriptor now (or when its borrower gives it
+ * back), so that its space is freed as natively, at the last close of the
+ * file and not when the kernel forgets the inode.
+ */
+void fp_inode_unlinked(dev_t dev, ino_t ino)
+{
+	struct fp_fs *fs = &fp_fs;
+	struct fp_inode *in;
+	int fd = -1;
+	size_t n = 0;
+
+	pthread_mutex_lock(&fs->itable_lock);
+	in = fp_itable_find(fs, dev, ino);
+	if (in != NULL && in->handle_size > 0 && in->fd >= 0) {
+		if (in->fd_users > 0)
+			in->drop_fd = true;
+		else
+			fp_fd_uncache(fs, in, &fd, &n);
+	}
+	pthread_mutex_unlock(&fs->itable_lock);
+	fp_close_all(&fd, n);
+}
+
+/* ---- finding and adding inodes ----------------------------------------- */
+
+/*
+ * The known inode of (st_dev, st_ino), with one more lookup reference,
+ * if it is surely the file open as fd: one without a handle (its own
+ * descriptor keeps the number from being reused), or one whose cached
+ * descriptor does.  Then fd is closed.  NULL if the handle must decide.
+ */
+static struct fp_inode *fp_inode_find_pinned(int fd, const struct stat *st)
+{
+	struct fp_fs *fs = &fp_fs;
+	struct fp_inode *in;
+
+	pthread_mutex_lock(&fs->itable_lock);
+	in = fp_itable_find(fs, st->st_dev, st->st_ino);
+	if (in != NULL && (in->handle_size == 0 || in->fd >= 0))
+		in->nlookup++;
+	else
+		in = NULL;
+	pthread_mutex_unlock(&fs->itable_lock);
+	if (in != NULL)
+		close(fd);
+	return in;
+}
+
+/*
+ * The handle of the backing file open as fd, in hb, and its mount if
+ * inodes there are known by handle.  NULL: the inode keeps fd instead.
+ */
+static const struct fp_mount *fp_handle_of(int fd, const struct stat *st,
+					   union fp_handle_buf *hb)
+{
+	const struct fp_mount *m;
+	int mnt_id;
+
+	hb->fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, "", &hb->fh, &mnt_id, AT_EMPTY_PATH) < 0)
+		return NULL;	/* EOPNOTSUPP: none on this file system */
+	m = fp_mount_get(mnt_id, fd, st, &hb->fh);
+	return m != NULL && m->handles ? m : NULL;
+}
+
+/* A new inode for the file open as fd, with handle hb on m or none */
+static struct fp_inode *fp_inode_new(const struct stat *st,
+				     const struct fp_mount *m,
+				     const union fp_handle_buf *hb)
+{
+	size_t hsize = m != NULL ? fp_handle_size(&hb->fh) : 0;
+	struct fp_inode *in;
+
+	in = calloc(1, sizeof(*in) + hsize);
+	if (in == NULL)
+		return NULL;
+	in->fd = -1;
+	in->dev = st->st_dev;
+	in->ino = st->st_ino;
+	in->nlookup = 1;
+	in->mount_fd = m != NULL ? m->fd : -1;
+	in->handle_size = (unsigned char)hsize;
+	memcpy(in->handle, hb->buf, hsize);
+	return in;
+}
+
 /*
  * Find or add the inode of the backing file open as fd (O_PATH) with
- * attributes st, taking one lookup reference.  Takes ownership of fd (closed
- * when the inode was already known).  Returns the inode or NULL (ENOMEM).
+ * attributes st, taking one lookup reference.  Takes ownership of fd:
+ * kept as the inode's descriptor (cached, or for its life without a
+ * handle) or closed.  Returns the inode or NULL (ENOMEM).
  */
 static struct fp_inode *fp_inode_get(int fd, const struct stat *st)
 {
 	struct fp_fs *fs = &fp_fs;
-	struct fp_inode *in;
-	size_t h;
+	const struct fp_mount *m;
+	union fp_handle_buf hb;
+	struct fp_inode *in, *old, *made;
+	int victims[FP_EVICT_BATCH + 1];
+	size_t n = 0;
 
 	/* the root can come back through a bind mount or a hard link loop */
 	if (st->st_dev == fs->root.dev && st->st_ino == fs->root.ino) {
 		close(fd);
 		return &fs->root;
 	}
-	pthread_mutex_lock(&fs->itable_lock);
-	h = fp_hash(st->st_dev, st->st_ino, fs->nbuckets);
-	for (in = fs->buckets[h]; in != NULL; in = in->next)
-		if (in->dev == st->st_dev && in->ino == st->st_ino)
-			break;
-	if (in != NULL) {
-		in->nlookup++;
-		pthread_mutex_unlock(&fs->itable_lock);
-		close(fd);
+	in = fp_inode_find_pinned(fd, st);
+	if (in != NULL)
 		return in;
-	}
-	in = calloc(1, sizeof(*in));
-	if (in == NULL) {
-		pthread_mutex_unlock(&fs->itable_lock);
+	m = fp_handle_of(fd, st, &hb);
+	made = fp_inode_new(st, m, &hb);
+	if (made == NULL) {
 		close(fd);
 		return NULL;
 	}
-	in->fd = fd;
-	in->dev = st->st_dev;
-	in->ino = st->st_ino;
-	in->nlookup = 1;
-	in->next = fs->buckets[h];
-	fs->buckets[h] = in;
+	pthread_mutex_lock(&fs->itable_lock);
+	old = fp_itable_find(fs, st->st_dev, st->st_ino);
+	if (old != NULL && (old->handle_size == 0 || old->fd >= 0 ||
+			    (old->handle_size == made->handle_size &&
+			     memcmp(old->handle, made->handle,
+				    made->handle_size) == 0))) {
+		/* the same file: known, or added by another thread */
+		in = old;
+		in->nlookup++;
+		if (in->handle_size > 0 && in->fd < 0)
+			n = fp_fd_cache_add(fs, in, fd, false, victims);
+		else
+			victims[n++] = fd;
+		pthread_mutex_unlock(&fs->itable_lock);
+		fp_close_all(victims, n);
+		free(made);
+		return in;
+	}
+	/* its number now names another file (another generation) */
+	if (old != NULL)
+		fp_inode_stale(fs, old);
+	in = made;
+	in->next = fs->buckets[fp_hash(in->dev, in->ino, fs->nbuckets)];
+	fs->buckets[fp_hash(in->dev, in->ino, fs->nbuckets)] = in;
 	atomic_fetch_add(&fs->ninodes, 1);
+	if (in->handle_size > 0) {
+		atomic_fetch_add(&fs->ninodes_handle, 1);
+		n = fp_fd_cache_add(fs, in, fd, false, victims);
+	} else {
+		in->fd = fd;
+		atomic_fetch_add(&fs->ninodes_fd, 1);
+		fp_count(&fs->cnt.handle_fallbacks, 1);
+	}
 	if (atomic_load(&fs->ninodes) > fs->nbuckets)
 		fp_itable_grow(fs);
 	pthread_mutex_unlock(&fs->itable_lock);
+	fp_close_all(victims, n);
 	return in;
 }
 
@@ -154,10 +694,11 @@ static int fp_entry_of(int fd, struct fuse_entry_param *e)
 }
 
 /*
- * Look name up in parent on the backing file system and fill e, taking one
- * lookup reference on the inode.  0 or -errno.
+ * Look name up in parent (whose descriptor, from fp_inode_fd(), is pfd)
+ * on the backing file system and fill e, taking one lookup reference on
+ * the inode.  0 or -errno.
  */
-int fp_do_lookup(struct fp_inode *parent, const char *name,
+int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
 		 struct fuse_entry_param *e)
 {
 	int fd;
@@ -167,7 +708,9 @@ int fp_do_lookup(struct fp_inode *parent, const char *name,
 		fp_stats_entry(e);
 		return 0;
 	}
-	fd = openat(parent->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && fp_fd_exhausted(errno))
+		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	return fp_entry_of(fd, e);
@@ -194,12 +737,15 @@ int fp_do_lookup_fd(int fd, struct fuse_entry_param *e)
 	return fp_entry_of(pfd, e);
 }
 
-/* Drop n lookup references; the last one closes and frees the inode */
+/*
+ * Drop n lookup references; the last one frees the inode and closes its
+ * descriptor (the kernel sends no request for an inode it forgot, so
+ * none is lent).
+ */
 void fp_inode_unref(struct fp_inode *inode, uint64_t n)
 {
 	struct fp_fs *fs = &fp_fs;
-	struct fp_inode **pp;
-	size_t h;
+	int fd;
 
 	if (inode == &fs->root || inode == &fs->stats_inode)
 		return;
@@ -210,15 +756,62 @@ void fp_inode_unref(struct fp_inode *inode, uint64_t n)
 		pthread_mutex_unlock(&fs->itable_lock);
 		return;
 	}
-	h = fp_hash(inode->dev, inode->ino, fs->nbuckets);
-	for (pp = &fs->buckets[h]; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == inode) {
-			*pp = inode->next;
-			break;
+	if (!inode->stale)
+		fp_itable_unhash(fs, inode);
+	if (inode->handle_size > 0) {
+		if (inode->fd >= 0) {
+			fp_lru_del(fs, inode);
+			atomic_fetch_sub(&fs->fd_cached, 1);
 		}
+		atomic_fetch_sub(&fs->ninodes_handle, 1);
+	} else {
+		atomic_fetch_sub(&fs->ninodes_fd, 1);
 	}
+	fd = inode->fd;
 	atomic_fetch_sub(&fs->ninodes, 1);
 	pthread_mutex_unlock(&fs->itable_lock);
-	close(inode->fd);
+	if (fd >= 0)
+		close(fd);
 	free(inode);
+}
+
+/* Whether the daemon may open handles: CAP_DAC_READ_SEARCH, effective */
+static bool fp_may_open_handles(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[CAP_TO_INDEX(CAP_DAC_READ_SEARCH)].effective &
+	       CAP_TO_MASK(CAP_DAC_READ_SEARCH);
+}
+
+/*
+ * Make the empty table; fs->root.fd is open.  The root's mount is probed
+ * first, with the root (a directory): the first inode seen there
+ * otherwise is any child.  0 or -errno.
+ */
+int fp_itable_init(struct fp_fs *fs)
+{
+	union fp_handle_buf hb;
+	struct stat st;
+	int ret;
+
+	fs->nbuckets = FP_ITABLE_MIN;
+	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
+	if (fs->buckets == NULL)
+		return -ENOMEM;
+	ret = pthread_mutex_init(&fs->itable_lock, NULL);
+	if (ret == 0)
+		ret = pthread_mutex_init(&fs->mounts_lock, NULL);
+	if (ret != 0)
+		return -ret;
+	fs->handles_capable = fp_may_open_handles();
+	if (fstat(fs->root.fd, &st) == 0)
+		(void)fp_handle_of(fs->root.fd, &st, &hb);
+	return 0;
 }

@@ -4,6 +4,7 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/fp.h \
 	%reldir%/main.c \
 	%reldir%/inode.c \
+	%reldir%/notice.c \
 	%reldir%/ops.h \
 	%reldir%/ops.c \
 	%reldir%/creds.c \

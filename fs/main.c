@@ -41,6 +41,7 @@ struct fp_args {
 	char *readdirplus;
 	char *passthrough;
 	char *threads;
+	char *fd_cache;
 	char *max_write;
 	char *max_read;
 	char *entry_timeout;
@@ -81,6 +82,7 @@ static const struct fuse_opt fp_opt_table[] = {
 	FP_OPT("readdirplus=%s", readdirplus, 0),
 	FP_OPT("passthrough=%s", passthrough, 0),
 	FP_OPT("threads=%s", threads, 0),
+	FP_OPT("fd_cache=%s", fd_cache, 0),
 	FP_OPT("max_write=%s", max_write, 0),
 	FP_OPT("max_read=%s", max_read, 0),
 	FP_OPT("entry_timeout=%s", entry_timeout, 0),
@@ -138,6 +140,9 @@ static void fp_usage(FILE *f)
 "  passthrough=MODE        kernel passthrough of file data:\n"
 "                          auto|always|never (auto)\n"
 "  threads=N               most threads serving requests (10; 1..1024)\n"
+"  fd_cache=N              most descriptors kept open for inodes known by\n"
+"                          file handle (half the descriptor limit, at most\n"
+"                          65536; 16..1048576)\n"
 "  max_write=SIZE          largest write request (1M; 4K..1M)\n"
 "  max_read=SIZE           largest read request (1M, or what a pipe holds;\n"
 "                          4K..1M)\n"
@@ -304,6 +309,17 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 				      "out of range (1..1024)");
 		cfg->threads = (unsigned int)n;
 	}
+	/* 0 until main.c knows the descriptor limit: fp_fd_cache_default() */
+	cfg->fd_cache = 0;
+	if (a->fd_cache != NULL) {
+		if (strspn(a->fd_cache, "0123456789") != strlen(a->fd_cache) ||
+		    fn_parse_size(a->fd_cache, &n) < 0)
+			return fp_bad("fd_cache", a->fd_cache, "not a number");
+		if (n < FP_FD_CACHE_MIN || n > FP_FD_CACHE_MAX)
+			return fp_bad("fd_cache", a->fd_cache,
+				      "out of range (16..1048576)");
+		cfg->fd_cache = (unsigned int)n;
+	}
 	if (a->cache != NULL) {
 		if (strcmp(a->cache, "never") == 0)
 			cfg->cache = FP_CACHE_NEVER;
@@ -393,10 +409,11 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 }
 
 /*
- * One descriptor per inode the kernel knows, and the kernel forgets
- * inodes only under memory pressure: a tree of more files than the limit
- * would fail with EMFILE.  Raise the limit to fs.nr_open (a privileged
- * daemon may raise the hard limit), else the soft limit to the hard one.
+ * The daemon holds the files its clients hold open, a cache of inode
+ * descriptors sized from this limit (fd_cache), and a descriptor per
+ * inode where a backing file system gives no handles.  Raise the limit to
+ * fs.nr_open (a privileged daemon may raise the hard limit), else the
+ * soft limit to the hard one.
  */
 static void fp_raise_nofile(void)
 {
@@ -585,6 +602,8 @@ int main(int argc, char *argv[])
 		goto out_close;
 	}
 	fp_raise_nofile();
+	if (fs->cfg.fd_cache == 0)
+		fs->cfg.fd_cache = fp_fd_cache_default();
 	/* each caller's umask is applied per request (creds.c), ours never */
 	umask(0);
 
@@ -621,6 +640,7 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	/* in the background only now: the mount is there when we return */
 	fuse_daemonize(a.foreground);
+	fs->daemonized = !a.foreground;
 
 	if (a.singlethread) {
 		ret = fuse_session_loop(fs->se);

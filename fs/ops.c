@@ -45,6 +45,21 @@ void fp_proc_path(char *buf, size_t len, int fd)
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
+/*
+ * /proc/self/fd/N of a descriptor of in's backing file, lent until
+ * fp_inode_fd_put(in): a path to the inode itself, never to a name that
+ * may have changed.  0 or -errno (-ENOENT: the file is gone).
+ */
+int fp_inode_path(struct fp_inode *in, char *buf, size_t len)
+{
+	int fd = fp_inode_fd(in);
+
+	if (fd < 0)
+		return fd;
+	fp_proc_path(buf, len, fd);
+	return 0;
+}
+
 /* ---- replies that count --------------------------------------------- */
 
 void fp_enter(enum fp_op op)
@@ -182,12 +197,21 @@ static void fp_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	struct statvfs sv;
+	int fd, ret = 0;
 
 	fp_enter(FP_OP_statfs);
 	if (fp_is_stats_inode(in))
 		in = &fp_fs.root;
-	if (fstatvfs(in->fd, &sv) < 0) {
-		fp_reply_err(req, errno);
+	fd = fp_inode_fd(in);
+	if (fd < 0) {
+		fp_reply_err(req, -fd);
+		return;
+	}
+	if (fstatvfs(fd, &sv) < 0)
+		ret = errno;
+	fp_inode_fd_put(in);
+	if (ret != 0) {
+		fp_reply_err(req, ret);
 		return;
 	}
 	fuse_reply_statfs(req, &sv);
@@ -204,12 +228,17 @@ static void fp_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fp_reply_err(req, (mask & X_OK) ? EACCES : 0);
 		return;
 	}
-	fp_proc_path(path, sizeof(path), in->fd);
+	ret = fp_inode_path(in, path, sizeof(path));
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
 	fp_creds_enter(req);
 	/* AT_EACCESS: check the fsuid we switched to, not the real uid */
 	if (faccessat(AT_FDCWD, path, mask, AT_EACCESS) < 0)
 		ret = errno;
 	fp_creds_leave();
+	fp_inode_fd_put(in);
 	fp_reply_err(req, ret);
 }
 

@@ -116,6 +116,15 @@ static size_t fp_stats_text(char *buf, size_t len)
 			atomic_load(&fs->ninodes) + 1);
 	fn_stats_append(buf, len, &pos, "fs_open_files",
 			(uint64_t)atomic_load(&fs->open_files));
+	/* inode.c: handles, and the descriptors kept for them or instead */
+	fn_stats_append(buf, len, &pos, "fs_handles_capable",
+			fs->handles_capable);
+	fn_stats_append(buf, len, &pos, "fs_inodes_handle",
+			atomic_load(&fs->ninodes_handle));
+	fn_stats_append(buf, len, &pos, "fs_inodes_fd",
+			atomic_load(&fs->ninodes_fd));
+	fn_stats_append(buf, len, &pos, "fs_fd_cache_open",
+			atomic_load(&fs->fd_cached));
 	fn_stats_append(buf, len, &pos, "opt_chunk_size", cfg->chunk_size);
 	fn_stats_append(buf, len, &pos, "opt_splice_threshold",
 			cfg->splice_threshold);
@@ -125,6 +134,7 @@ static size_t fp_stats_text(char *buf, size_t len)
 	fp_append_str(buf, len, &pos, "opt_readdirplus",
 		      fp_rdplus_name(cfg->readdirplus));
 	fn_stats_append(buf, len, &pos, "opt_threads", cfg->threads);
+	fn_stats_append(buf, len, &pos, "opt_fd_cache", cfg->fd_cache);
 	fn_stats_append(buf, len, &pos, "opt_max_write", cfg->max_write);
 	fn_stats_append(buf, len, &pos, "opt_max_read", cfg->max_read);
 	snprintf(num, sizeof(num), "%g", cfg->entry_timeout);

@@ -2,7 +2,7 @@
 /*
  * xattr.c: extended attributes: setxattr, getxattr, listxattr and
  * removexattr of the backing file, as the caller, through
- * /proc/self/fd/N of its O_PATH descriptor (fp_proc_path()).  /.stats
+ * /proc/self/fd/N of its O_PATH descriptor (fp_inode_path()).  /.stats
  * has none and takes none.
  */
 #include <config.h>
@@ -44,11 +44,16 @@ void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fp_reply_err(req, EPERM);
 		return;
 	}
-	fp_proc_path(path, sizeof(path), in->fd);
+	ret = fp_inode_path(in, path, sizeof(path));
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
 	fp_creds_enter(req);
 	if (setxattr(path, name, value, size, flags) < 0)
 		ret = errno;
 	fp_creds_leave();
+	fp_inode_fd_put(in);
 	if (ret == 0)
 		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);
@@ -72,12 +77,16 @@ static void fp_xattr_read(fuse_req_t req, struct fp_inode *in,
 			return;
 		}
 	}
-	fp_proc_path(path, sizeof(path), in->fd);
-	fp_creds_enter(req);
-	n = name ? getxattr(path, name, buf, size) : listxattr(path, buf, size);
-	if (n < 0)
-		n = -errno;
-	fp_creds_leave();
+	n = fp_inode_path(in, path, sizeof(path));
+	if (n == 0) {
+		fp_creds_enter(req);
+		n = name ? getxattr(path, name, buf, size) :
+			   listxattr(path, buf, size);
+		if (n < 0)
+			n = -errno;
+		fp_creds_leave();
+		fp_inode_fd_put(in);
+	}
 	if (n < 0)
 		fp_reply_err(req, (int)-n);
 	else if (size == 0)
@@ -125,11 +134,16 @@ void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		fp_reply_err(req, EPERM);
 		return;
 	}
-	fp_proc_path(path, sizeof(path), in->fd);
+	ret = fp_inode_path(in, path, sizeof(path));
+	if (ret < 0) {
+		fp_reply_err(req, -ret);
+		return;
+	}
 	fp_creds_enter(req);
 	if (removexattr(path, name) < 0)
 		ret = errno;
 	fp_creds_leave();
+	fp_inode_fd_put(in);
 	if (ret == 0)
 		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);

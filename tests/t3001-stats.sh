@@ -108,8 +108,18 @@ fs_read_splice_bytes
 fs_write_bytes
 fs_write_splice_bytes
 fs_copy_file_range_bytes
+fs_handle_fallbacks
+fs_fd_cache_hits
+fs_fd_cache_misses
+fs_fd_cache_evictions
+fs_stale_handles
+fs_fd_limit_errors
 fs_inodes
 fs_open_files
+fs_handles_capable
+fs_inodes_handle
+fs_inodes_fd
+fs_fd_cache_open
 opt_chunk_size
 opt_splice_threshold
 opt_splice
@@ -117,6 +127,7 @@ opt_cache
 opt_writeback
 opt_readdirplus
 opt_threads
+opt_fd_cache
 opt_max_write
 opt_max_read
 opt_entry_timeout
