@@ -118,6 +118,8 @@ FP_TESTS = \
 	%reldir%/t2102-passthrough-setid.sh \
 	%reldir%/t2201-fs-metadata.sh \
 	%reldir%/t2007-fs-creds.sh \
+	%reldir%/t2008-fs-handles.sh \
+	%reldir%/t2009-fs-dir-perms.sh \
 	%reldir%/t3001-stats.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)

@@ -179,16 +179,23 @@ fn_is_mounted()
 # fnpassfs.<basename of MNT>.log in the trash directory.  Call it from
 # test_expect_setup so the cleanup runs in order with the others (from a
 # subshell, a registry file still makes the EXIT trap undo it).
+# FN_MOUNT_PREFIX, set for one call, is a command (split into words) that
+# fnpassfs runs under and that execs it, so FN_MOUNT_PID is the daemon:
+#	FN_MOUNT_PREFIX='prlimit --nofile=256:256' fn_mount src mnt
+# Unset or empty, fnpassfs is started directly.
 fn_mount()
 {
 	local src=$1 mnt=$2 opts=${3:-} log pid i abs
+	local prefix=${FN_MOUNT_PREFIX:-}
 	log=$fn_trash/fnpassfs.$(basename "$mnt").log
 	abs=$(cd "$mnt" && pwd -P) || return 1
+	# ($prefix unquoted: its words, or none at all)
 	if [ -n "$opts" ]; then
-		"$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" -o "$opts" \
+		$prefix "$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" -o "$opts" \
 			>>"$log" 2>&1 &
 	else
-		"$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" >>"$log" 2>&1 &
+		$prefix "$FN_BUILDDIR/fs/fnpassfs" -f "$src" "$mnt" \
+			>>"$log" 2>&1 &
 	fi
 	pid=$!
 	FN_MOUNT_PID=$pid
