@@ -120,6 +120,8 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 		if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 			ret = errno;
+		else
+			ret = -fp_inode_check_removed(in, &st);
 		fp_inode_fd_put(in);
 	}
 	if (ret != 0) {

@@ -153,6 +153,7 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
+	struct stat st;
 	int fd, pfd, flags;
 	bool retry, suid;
 
@@ -164,6 +165,13 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfd = fp_inode_fd(in);
 	if (pfd < 0) {
 		fp_reply_err(req, -pfd);
+		return;
+	}
+	/* a file removed beside the mount does not open, as natively */
+	fd = fstat(pfd, &st) < 0 ? -errno : fp_inode_check_removed(in, &st);
+	if (fd < 0) {
+		fp_inode_fd_put(in);
+		fp_reply_err(req, -fd);
 		return;
 	}
 	fp_proc_path(path, sizeof(path), pfd);

@@ -101,6 +101,7 @@ struct fp_inode {
 	unsigned int fd_users;	/* borrowers of fd, itable_lock */
 	bool drop_fd;		/* unlinked: close fd when given back */
 	bool stale;		/* handle gone, out of the table */
+	bool unlinked_here;	/* a name removed through the mount */
 	unsigned char handle_size;	/* 0: no handle */
 	unsigned char handle[];	/* a struct file_handle, handle_size */
 };
@@ -190,6 +191,7 @@ struct fp_inode *fp_inode_of(fuse_ino_t ino);
 int fp_inode_fd(struct fp_inode *in);
 void fp_inode_fd_put(struct fp_inode *in);
 void fp_inode_unlinked(dev_t dev, ino_t ino);
+int fp_inode_check_removed(struct fp_inode *in, const struct stat *st);
 bool fp_fd_exhausted(int err);
 int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
 		 struct fuse_entry_param *e);

@@ -528,6 +528,8 @@ void fp_inode_unlinked(dev_t dev, ino_t ino)
 
 	pthread_mutex_lock(&fs->itable_lock);
 	in = fp_itable_find(fs, dev, ino);
+	if (in != NULL)
+		in->unlinked_here = true;
 	if (in != NULL && in->handle_size > 0 && in->fd >= 0) {
 		if (in->fd_users > 0)
 			in->drop_fd = true;
@@ -536,6 +538,31 @@ void fp_inode_unlinked(dev_t dev, ino_t ino)
 	}
 	pthread_mutex_unlock(&fs->itable_lock);
 	fp_close_all(&fd, n);
+}
+
+/*
+ * Whether the file of in (attributes st, read through its descriptor) was
+ * removed beside the mount: a descriptor (cached, or the inode's own)
+ * keeps a file that has lost its last name, where natively the name would
+ * give ENOENT.  Not one that lost it through the mount (an open file
+ * unlinked: the kernel no longer names it) nor an O_TMPFILE file.  Such an
+ * inode is stale from now on, as if its handle no longer opened: -ENOENT,
+ * else 0.
+ */
+int fp_inode_check_removed(struct fp_inode *in, const struct stat *st)
+{
+	struct fp_fs *fs = &fp_fs;
+	int ret = 0;
+
+	if (st->st_nlink > 0 || in == &fs->root)
+		return 0;
+	pthread_mutex_lock(&fs->itable_lock);
+	if (!in->unlinked_here) {
+		fp_inode_stale(fs, in);
+		ret = -ENOENT;
+	}
+	pthread_mutex_unlock(&fs->itable_lock);
+	return ret;
 }
 
 /* ---- finding and adding inodes ----------------------------------------- */
@@ -596,6 +623,8 @@ static struct fp_inode *fp_inode_new(const struct stat *st,
 	in->ino = st->st_ino;
 	in->nlookup = 1;
 	in->mount_fd = m != NULL ? m->fd : -1;
+	/* an O_TMPFILE file, or an open one reached through /proc */
+	in->unlinked_here = st->st_nlink == 0;
 	in->handle_size = (unsigned char)hsize;
 	memcpy(in->handle, hb->buf, hsize);
 	return in;
