@@ -164,6 +164,7 @@ struct fp_fs {
 	pthread_mutex_t mounts_lock;	/* for adding to mounts */
 	struct fp_mount mounts[FP_MOUNTS_MAX];
 	atomic_size_t nmounts;		/* published with release */
+	atomic_bool mounts_full;	/* said so once */
 
 	atomic_int_fast64_t open_files;
 	struct fp_counters cnt;

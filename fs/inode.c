@@ -260,6 +260,10 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 	m = fp_mount_find(mnt_id);	/* another thread may have added it */
 	if (m != NULL || fs->nmounts == FP_MOUNTS_MAX) {
 		pthread_mutex_unlock(&fs->mounts_lock);
+		if (m == NULL && !atomic_exchange(&fs->mounts_full, true))
+			fp_notice("more than %d backing mounts in the tree: "
+				  "inodes on the others keep a descriptor "
+				  "each", FP_MOUNTS_MAX);
 		return m;
 	}
 	nm = &fs->mounts[fs->nmounts];
@@ -545,7 +549,9 @@ void fp_inode_unlinked(dev_t dev, ino_t ino)
  * removed beside the mount: a descriptor (cached, or the inode's own)
  * keeps a file that has lost its last name, where natively the name would
  * give ENOENT.  Not one that lost it through the mount (an open file
- * unlinked: the kernel no longer names it) nor an O_TMPFILE file.  Such an
+ * unlinked: the kernel no longer names it) nor an O_TMPFILE file, and
+ * only for inodes known by handle (the file systems that count links
+ * where handles are, ext4, XFS, btrfs, tmpfs, NFS).  Such an
  * inode is stale from now on, as if its handle no longer opened: -ENOENT,
  * else 0.
  */
@@ -554,7 +560,8 @@ int fp_inode_check_removed(struct fp_inode *in, const struct stat *st)
 	struct fp_fs *fs = &fp_fs;
 	int ret = 0;
 
-	if (st->st_nlink > 0 || in == &fs->root)
+	/* not without a handle: a FUSE backing may report no links at all */
+	if (st->st_nlink > 0 || in->handle_size == 0 || in == &fs->root)
 		return 0;
 	pthread_mutex_lock(&fs->itable_lock);
 	if (!in->unlinked_here) {
