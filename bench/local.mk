@@ -12,7 +12,8 @@
 # tiny, to check its options and its table.  `make bench` builds it and
 # runs bench/run-all.sh: fnbench on ext4 and on an XFS image, fs-bench
 # and preload-bench, as doc/performance.md runs them, each table into
-# bench-results/ here (sizes by BENCH_SIZE, BENCH_RUNS, BENCH_FILES).
+# bench-results/ here (sizes by BENCH_SIZE, BENCH_RUNS, BENCH_FILES);
+# fs-tree-bench too when BENCH_TREE_FILES is set (minutes, so opt-in).
 EXTRA_PROGRAMS += %reldir%/fnbench
 %canon_reldir%_fnbench_SOURCES = %reldir%/fnbench.c
 %canon_reldir%_fnbench_LDADD = lib/libfncore.la

@@ -11,10 +11,12 @@
 # BENCH_DIR (/var/tmp, where the work directories go), FN_BUILDDIR (the
 # build tree, default the current directory), FN_LIBFUSE_DIR (where
 # scripts/build-libfuse built libfuse; its prefix/passthrough_hp joins
-# fs-bench as a peer when it is there; default FN_BUILDDIR/_libfuse).
-# Writes fnbench-ext4.md, fnbench-xfs.md, fs-bench.md and
-# preload-bench.md, each opening with the machine and the commands.  Runs
-# as root (loop images, FUSE mounts, drop_caches); a bench that fails is
+# fs-bench as a peer when it is there; default FN_BUILDDIR/_libfuse),
+# BENCH_TREE_FILES (unset: fs-tree-bench does not run; 1000000 is the
+# guide's tree, 7 minutes or more).  Writes fnbench-ext4.md,
+# fnbench-xfs.md, fs-bench.md and preload-bench.md, and fs-tree-bench.md
+# when asked, each opening with the machine and the commands.  Runs as
+# root (loop images, FUSE mounts, drop_caches); a bench that fails is
 # marked in its file and the others still run; exit 1 if any failed.
 set -u
 
@@ -26,6 +28,7 @@ files=${BENCH_FILES:-10000}
 rand_seconds=${BENCH_RAND_SECONDS:-5}
 bdir=${BENCH_DIR:-/var/tmp}
 libfuse=${FN_LIBFUSE_DIR:-$build/_libfuse}
+tree_files=${BENCH_TREE_FILES:-}
 out=$build/bench-results
 fnbench=$build/bench/fnbench
 failed=
@@ -37,6 +40,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 bytes=$(numfmt --from=iec "$size" 2>/dev/null) ||
 	{ echo "run-all: BENCH_SIZE=$size: not a size" >&2; exit 2; }
+case $tree_files in *[!0-9]*)
+	echo "run-all: BENCH_TREE_FILES=$tree_files: not a count" >&2; exit 2 ;;
+esac
 for f in "$fnbench" "$build/fs/fnpassfs"; do
 	[ -x "$f" ] || { echo "run-all: $f: not built (make bench)" >&2; exit 1; }
 done
@@ -146,6 +152,24 @@ start "$f" "preload-bench: programs with and without libfnaccel.so"
 run "$f" env TMPDIR="$tmp" \
 	FNACCEL_LIBRARY="$build/preload/.libs/libfnaccel.so" \
 	"$srcdir/bench/preload-bench.sh" --size "$size" --runs "$runs"
+
+# fs-tree-bench, when asked: a tree of BENCH_TREE_FILES files, 1000 a
+# directory, the copy a tenth of it, under the daemon's own descriptor
+# limit and 1024, on ext4 and XFS images
+if [ -n "$tree_files" ] && [ "$tree_files" != 0 ]; then
+	f=$out/fs-tree-bench.md
+	start "$f" "fs-tree-bench: fnpassfs over $tree_files files"
+	tree_dirs=$((tree_files / 1000))
+	[ "$tree_dirs" -gt 0 ] || tree_dirs=1
+	tree_sub=$((tree_files / 10000))
+	[ "$tree_sub" -gt 0 ] || tree_sub=1
+	run "$f" env FN_BUILDDIR="$build" "$srcdir/bench/fs-tree-bench.sh" \
+		--dir "$bdir" --files "$tree_files" --dirs "$tree_dirs" \
+		--subtree "$tree_sub" --df-size "$size"
+else
+	echo "run-all: fs-tree-bench skipped (BENCH_TREE_FILES=1000000 runs" \
+		"it, 7 minutes or more)" >&2
+fi
 
 if [ -n "$failed" ]; then
 	echo "run-all: failed:$failed (see $out)" >&2

@@ -19,3 +19,6 @@ bin_PROGRAMS += %reldir%/fnpassfs
 
 # the end-to-end benchmark: native directory vs fnpassfs (not run by make)
 EXTRA_DIST += bench/fs-bench.sh
+# fnpassfs over a tree of a million files under descriptor limits (make
+# bench runs it only with BENCH_TREE_FILES set)
+EXTRA_DIST += bench/fs-tree-bench.sh
