@@ -6,7 +6,9 @@
  * An open directory is a struct fp_dir in fi->fh: the backing directory,
  * opened as the caller, and where readdir stands in it.  readdirplus
  * answers each entry with its attributes and takes a lookup reference for
- * each but . and ..; /.stats hides a backing file of its name.
+ * each but . and ..; /.stats hides a backing file of its name.  With
+ * cache=always the kernel opens directories without asking
+ * (fp_opendir_skipped()), and each readdir opens the directory for itself.
  */
 #include <config.h>
 
@@ -52,28 +54,40 @@ static void fp_opendir_cache(struct fuse_file_info *fi)
 	fi->keep_cache = 1;
 }
 
-void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/*
+ * Whether opendir answers ENOSYS, so that the kernel stops sending
+ * OPENDIR and RELEASEDIR (FUSE_CAP_NO_OPENDIR_SUPPORT): two requests per
+ * directory, one its opener waits for (find of 2,000 directories: 2,000
+ * round trips).  The kernel then keeps every listing as cache_readdir
+ * with keep_cache does, which is what cache=always asks for anyway, and
+ * not what cache=auto may do (above).  Only where nothing is lost: the
+ * open as the caller below is the check of the permission to read a
+ * directory, unless the kernel checks it itself (default_permissions),
+ * or only root comes (a root daemon without allow_other), whose open
+ * fnpassfs makes with its own capabilities and never fails for want of
+ * permission.
+ */
+bool fp_opendir_skipped(void)
 {
-	struct fp_inode *in = fp_inode_of(ino);
-	struct fp_dir *d;
+	const struct fp_config *cfg = &fp_fs.cfg;
+
+	return cfg->cache == FP_CACHE_ALWAYS &&
+	       (cfg->default_permissions ||
+		(!cfg->allow_other && fp_fs.uid == 0));
+}
+
+/*
+ * Open in's backing directory as the caller into a new *dp: 0 or a
+ * positive errno.
+ */
+static int fp_dir_open(fuse_req_t req, struct fp_inode *in, DIR **dp)
+{
 	char path[64];
 	int fd, ret;
 
-	fp_enter(FP_OP_opendir);
-	if (fp_is_stats_inode(in)) {
-		fp_reply_err(req, ENOTDIR);
-		return;
-	}
-	d = calloc(1, sizeof(*d));
-	if (d == NULL) {
-		fp_reply_err(req, ENOMEM);
-		return;
-	}
 	ret = fp_inode_path(in, path, sizeof(path));
-	if (ret < 0) {
-		ret = -ret;
-		goto out_free;
-	}
+	if (ret < 0)
+		return -ret;
 	/*
 	 * The directory itself through /proc/self/fd/N, as the caller: open
 	 * checks its read permission only, as open(2) of it does natively;
@@ -89,12 +103,40 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fp_creds_leave();
 	fp_inode_fd_put(in);
 	if (fd < 0)
-		goto out_free;
-	d->dp = fdopendir(fd);
-	if (d->dp == NULL) {
+		return ret;
+	*dp = fdopendir(fd);
+	if (*dp == NULL) {
 		ret = errno;
 		close(fd);
-		goto out_free;
+	}
+	return ret;
+}
+
+void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fp_inode *in = fp_inode_of(ino);
+	struct fp_dir *d;
+	int ret;
+
+	if (fp_is_stats_inode(in)) {
+		fp_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (fp_fs.no_opendir) {
+		/* not an error: the kernel's cue (fp_opendir_skipped()) */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		fp_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = fp_dir_open(req, in, &d->dp);
+	if (ret != 0) {
+		free(d);
+		fp_reply_err(req, ret);
+		return;
 	}
 	fi->fh = (uintptr_t)d;
 	fp_opendir_cache(fi);
@@ -102,10 +144,6 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		closedir(d->dp);
 		free(d);
 	}
-	return;
-out_free:
-	free(d);
-	fp_reply_err(req, ret);
 }
 
 static bool fp_is_dot(const char *name)
@@ -126,14 +164,28 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 {
 	struct fp_inode *dir = fp_inode_of(ino);
 	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
+	struct fp_dir once = { .offset = 0 };
 	char *buf, *p;
 	size_t rem = size;
 	int err = 0;
 
+	/*
+	 * Not opened (fp_opendir_skipped()): open it for this request and
+	 * seek to offset, a telldir(3) position of an earlier open, which
+	 * the file systems that can be exported over NFS keep valid.
+	 */
+	if (d == NULL) {
+		err = fp_dir_open(req, dir, &once.dp);
+		if (err != 0) {
+			fp_reply_err(req, err);
+			return;
+		}
+		d = &once;
+	}
 	buf = calloc(1, size ? size : 1);
 	if (buf == NULL) {
 		fp_reply_err(req, ENOMEM);
-		return;
+		goto out_close;
 	}
 	p = buf;
 	if (offset != d->offset) {
@@ -214,19 +266,20 @@ next_entry:
 	else
 		fuse_reply_buf(req, buf, size - rem);
 	free(buf);
+out_close:
+	if (d == &once)
+		closedir(once.dp);
 }
 
 void fp_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
 		struct fuse_file_info *fi)
 {
-	fp_enter(FP_OP_readdir);
 	fp_do_readdir(req, ino, size, offset, fi, false);
 }
 
 void fp_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
 		    struct fuse_file_info *fi)
 {
-	fp_enter(FP_OP_readdirplus);
 	fp_do_readdir(req, ino, size, offset, fi, true);
 }
 
@@ -234,7 +287,6 @@ void fp_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
 
-	fp_enter(FP_OP_releasedir);
 	closedir(d->dp);
 	free(d);
 	fuse_reply_err(req, 0);
@@ -244,11 +296,21 @@ void fp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 		 struct fuse_file_info *fi)
 {
 	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
-	int fd = dirfd(d->dp);
-	int ret = 0;
+	DIR *once = NULL;
+	int fd, ret = 0;
 
-	fp_enter(FP_OP_fsyncdir);
+	if (d == NULL) {
+		/* not opened: fp_opendir_skipped() */
+		ret = fp_dir_open(req, fp_inode_of(ino), &once);
+		if (ret != 0) {
+			fp_reply_err(req, ret);
+			return;
+		}
+	}
+	fd = dirfd(d != NULL ? d->dp : once);
 	if ((datasync ? fdatasync(fd) : fsync(fd)) < 0)
 		ret = errno;
+	if (once != NULL)
+		closedir(once);
 	fp_reply_err(req, ret);
 }

@@ -48,7 +48,6 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 	int pfd, ret;
 
-	fp_enter(FP_OP_lookup);
 	pfd = fp_inode_fd(p);
 	if (pfd < 0) {
 		fp_reply_err(req, -pfd);
@@ -80,7 +79,6 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 void fp_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	fp_enter(FP_OP_forget);
 	fp_inode_unref(fp_inode_of(ino), nlookup);
 	fuse_reply_none(req);
 }
@@ -90,7 +88,6 @@ void fp_forget_multi(fuse_req_t req, size_t count,
 {
 	size_t i;
 
-	fp_enter(FP_OP_forget_multi);
 	for (i = 0; i < count; i++)
 		fp_inode_unref(fp_inode_of(forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(req);
@@ -102,7 +99,6 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 	int fd, ret = 0;
 
-	fp_enter(FP_OP_getattr);
 	if (fp_is_stats_inode(in)) {
 		fp_stats_attr(&st);
 		fuse_reply_attr(req, &st, 0);
@@ -286,7 +282,6 @@ void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 	bool kill = false;
 	int fd, ret;
 
-	fp_enter(FP_OP_setattr);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;
@@ -350,7 +345,6 @@ void fp_readlink(fuse_req_t req, fuse_ino_t ino)
 	ssize_t n;
 	int fd;
 
-	fp_enter(FP_OP_readlink);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EINVAL);
 		return;
@@ -382,7 +376,6 @@ void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct fp_inode *p = fp_inode_of(parent);
 	int pfd, ret = 0;
 
-	fp_enter(FP_OP_mknod);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EEXIST);
 		return;
@@ -407,7 +400,6 @@ void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	struct fp_inode *p = fp_inode_of(parent);
 	int pfd, ret = 0;
 
-	fp_enter(FP_OP_mkdir);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EEXIST);
 		return;
@@ -433,7 +425,6 @@ void fp_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	struct fp_inode *p = fp_inode_of(parent);
 	int pfd, ret = 0;
 
-	fp_enter(FP_OP_symlink);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EEXIST);
 		return;
@@ -459,7 +450,6 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 	char path[64];
 	int pfd, ret = 0;
 
-	fp_enter(FP_OP_link);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;
@@ -506,14 +496,13 @@ static bool fp_victim(int pfd, const char *name, struct stat *st)
 
 /* unlink and rmdir: unlinkat() with flags, as the caller */
 static void fp_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
-		      enum fp_op op, int flags)
+		      int flags)
 {
 	struct fp_inode *p = fp_inode_of(parent);
 	struct stat st;
 	bool victim;
 	int pfd, ret = 0;
 
-	fp_enter(op);
 	if (fp_is_stats_name(p, name)) {
 		fp_reply_err(req, EPERM);
 		return;
@@ -536,12 +525,12 @@ static void fp_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fp_remove(req, parent, name, FP_OP_unlink, 0);
+	fp_remove(req, parent, name, 0);
 }
 
 void fp_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fp_remove(req, parent, name, FP_OP_rmdir, AT_REMOVEDIR);
+	fp_remove(req, parent, name, AT_REMOVEDIR);
 }
 
 void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -553,7 +542,6 @@ void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	bool victim = false;
 	int pfd, npfd, ret = 0;
 
-	fp_enter(FP_OP_rename);
 	if (fp_is_stats_name(p, name) || fp_is_stats_name(np, newname)) {
 		fp_reply_err(req, EPERM);
 		return;

@@ -157,7 +157,6 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int fd, pfd, flags;
 	bool retry, suid;
 
-	fp_enter(FP_OP_open);
 	if (fp_is_stats_inode(in)) {
 		fp_stats_open(req, fi);
 		return;
@@ -234,7 +233,6 @@ void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	int fd, pfd, ret, flags;
 	bool retry;
 
-	fp_enter(FP_OP_create);
 	if (fp_is_stats_name(p, name)) {
 		if (fi->flags & O_EXCL) {
 			fp_reply_err(req, EEXIST);
@@ -304,7 +302,6 @@ void fp_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode,
 	struct fuse_entry_param e;
 	int fd, pfd, ret, flags;
 
-	fp_enter(FP_OP_tmpfile);
 	/* a new file: its creator may open it read-write (writeback) */
 	flags = (fp_open_flags(fi->flags) & ~O_CREAT) | O_TMPFILE;
 	pfd = fp_inode_fd(p);
@@ -356,7 +353,6 @@ void fp_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	char *buf;
 	ssize_t n;
 
-	fp_enter(FP_OP_read);
 	if (fp_is_stats_inode(in)) {
 		fp_stats_read(req, size, off, fi);
 		return;
@@ -404,7 +400,6 @@ void fp_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf,
 	bool spliced, suid;
 	ssize_t n;
 
-	fp_enter(FP_OP_write);
 	if (fp_is_stats_inode(in)) {
 		fp_stats_write(req, in_buf);
 		return;
@@ -439,7 +434,6 @@ void fp_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fp_inode *in = fp_inode_of(ino);
 	int fd, ret = 0;
 
-	fp_enter(FP_OP_flush);
 	if (fp_is_stats_inode(in)) {
 		fuse_reply_err(req, 0);
 		return;
@@ -457,7 +451,6 @@ void fp_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 
-	fp_enter(FP_OP_release);
 	if (fp_is_stats_inode(in)) {
 		fp_stats_release(fi);
 	} else {
@@ -474,7 +467,6 @@ void fp_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct fp_inode *in = fp_inode_of(ino);
 	int ret = 0;
 
-	fp_enter(FP_OP_fsync);
 	if (fp_is_stats_inode(in)) {
 		fuse_reply_err(req, 0);
 		return;
@@ -491,7 +483,6 @@ void fp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 	bool suid;
 	int ret = 0;
 
-	fp_enter(FP_OP_fallocate);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;
@@ -513,7 +504,6 @@ void fp_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	struct fp_inode *in = fp_inode_of(ino);
 	off_t res;
 
-	fp_enter(FP_OP_lseek);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, ESPIPE);
 		return;
@@ -538,7 +528,6 @@ void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 	ssize_t n;
 	bool suid;
 
-	fp_enter(FP_OP_copy_file_range);
 	if (fp_is_stats_inode(fp_inode_of(ino_in)) ||
 	    fp_is_stats_inode(fp_inode_of(ino_out))) {
 		/* the caller falls back to read and write */

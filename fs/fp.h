@@ -78,6 +78,7 @@ enum fp_op {
 
 struct fp_counters {
 	atomic_uint_fast64_t ops[FP_OP_COUNT];
+	atomic_uint_fast64_t ns[FP_OP_COUNT];	/* handler to reply sent */
 #define FP_COUNTER_FIELD(name) atomic_uint_fast64_t name;
 	FP_COUNTERS(FP_COUNTER_FIELD)
 #undef FP_COUNTER_FIELD
@@ -175,6 +176,7 @@ struct fp_fs {
 	gid_t *groups;
 	struct fuse_session *se;
 	bool dont_mask;			/* FUSE_CAP_DONT_MASK, set by init */
+	bool no_opendir;		/* opendir answers ENOSYS (dir.c) */
 	bool daemonized;		/* stderr is gone: notices to syslog */
 };
 

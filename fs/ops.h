@@ -18,7 +18,6 @@
 bool fp_is_stats_inode(const struct fp_inode *inode);
 void fp_proc_path(char *buf, size_t len, int fd);
 int fp_inode_path(struct fp_inode *in, char *buf, size_t len);
-void fp_enter(enum fp_op op);
 void fp_reply_err(fuse_req_t req, int err);
 
 /* creds.c */
@@ -74,6 +73,7 @@ void fp_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			size_t len, int flags);
 
 /* dir.c: directories */
+bool fp_opendir_skipped(void);
 void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fp_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
 		struct fuse_file_info *fi);

@@ -36,6 +36,12 @@ static const char *const fp_op_names[FP_OP_COUNT] = {
 #undef FP_OP_NAME
 };
 
+static const char *const fp_op_ns_names[FP_OP_COUNT] = {
+#define FP_OP_NS_NAME(name) [FP_OP_##name] = "fs_" #name "_ns",
+	FP_OPS(FP_OP_NS_NAME)
+#undef FP_OP_NS_NAME
+};
+
 const char *fp_cache_name(enum fp_cache c)
 {
 	static const char *const names[] = { "never", "auto", "always" };
@@ -104,6 +110,11 @@ static size_t fp_stats_text(char *buf, size_t len)
 	for (i = 0; i < FP_OP_COUNT; i++)
 		fn_stats_append(buf, len, &pos, fp_op_names[i],
 				atomic_load_explicit(&fs->cnt.ops[i],
+						     memory_order_relaxed));
+	/* the daemon's own time in each kind of request (ops.c) */
+	for (i = 0; i < FP_OP_COUNT; i++)
+		fn_stats_append(buf, len, &pos, fp_op_ns_names[i],
+				atomic_load_explicit(&fs->cnt.ns[i],
 						     memory_order_relaxed));
 #define FP_COUNTER_LINE(name)						\
 	fn_stats_append(buf, len, &pos, "fs_" #name,			\
@@ -224,9 +235,12 @@ void fp_stats_reset(void)
 	int i;
 
 	fn_stats_reset();
-	for (i = 0; i < FP_OP_COUNT; i++)
+	for (i = 0; i < FP_OP_COUNT; i++) {
 		atomic_store_explicit(&fp_fs.cnt.ops[i], 0,
 				      memory_order_relaxed);
+		atomic_store_explicit(&fp_fs.cnt.ns[i], 0,
+				      memory_order_relaxed);
+	}
 #define FP_COUNTER_RESET(name) \
 	atomic_store_explicit(&fp_fs.cnt.name, 0, memory_order_relaxed);
 	FP_COUNTERS(FP_COUNTER_RESET)

@@ -39,7 +39,6 @@ void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	char path[64];
 	int ret = 0;
 
-	fp_enter(FP_OP_setxattr);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;
@@ -100,7 +99,6 @@ void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 
-	fp_enter(FP_OP_getxattr);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, ENODATA);
 		return;
@@ -112,7 +110,6 @@ void fp_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 
-	fp_enter(FP_OP_listxattr);
 	if (fp_is_stats_inode(in)) {
 		if (size == 0)
 			fuse_reply_xattr(req, 0);
@@ -129,7 +126,6 @@ void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	char path[64];
 	int ret = 0;
 
-	fp_enter(FP_OP_removexattr);
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;

@@ -59,6 +59,44 @@ test_expect_success 'cache=auto: every listing asks the daemon' '
 	ls mnt/d >/dev/null && n=$(rd mnt) && ls mnt/d >/dev/null &&
 	test "$(rd mnt)" -gt $n'
 
+# od MNT: opendir and releasedir requests that reached the daemon of MNT
+od()
+{
+	echo "$(fn_fs_stat fs_opendir_ops "$1") $(fn_fs_stat fs_releasedir_ops "$1")"
+}
+
+test_expect_success 'cache=always: no opendir, no releasedir after the first' '
+	mkdir src/o1 src/o2 && touch src/o1/x src/o2/y && same o1 && same o2 &&
+	same d && test "$(od mnta)" = "1 0" &&
+	ls mnt/o1 mnt/o2 >/dev/null && test "$(od mnt | cut -d" " -f1)" -ge 2'
+
+test_expect_success 'cache=always: a listing of many requests, each its own open' '
+	mkdir src/big && python3 -c "import sys
+for i in range(3000):
+    open(\"src/big/%s%04d\" % (\"n\" * 100, i), \"w\").close()" &&
+	n=$(rd mnta) && same big && test $(($(rd mnta) - n)) -ge 3 &&
+	test "$(ls mnta/big | wc -l)" = 3000 && test "$(od mnta)" = "1 0"'
+
+test_expect_success 'cache=always: telldir and seekdir, rewinddir' '
+	perl -e "opendir(D, \"mnta/big\") or die; my @a;
+		push @a, scalar readdir D for 1..1000; my \$t = telldir D;
+		my @r = readdir D; seekdir D, \$t; my @s = readdir D;
+		rewinddir D; my @w = readdir D;
+		die \"seekdir\" unless join(q(,), @r) eq join(q(,), @s);
+		die \"rewinddir\" unless @w == 3002 && @a + @r == 3002" &&
+	rm -r src/big'
+
+test_expect_success 'cache=always: fsync of an unopened directory' '
+	python3 -c "import os
+fd = os.open(\"mnta/d\", os.O_RDONLY); os.fsync(fd); os.close(fd)"'
+
+test_expect_success 'symlink targets: asked once (cache=auto), always (never)' '
+	ln -s target-of-sym src/d/sym1 &&
+	test "$(readlink mnt/d/sym1)" = target-of-sym &&
+	n=$(fn_fs_stat fs_readlink_ops mnt) && readlink mnt/d/sym1 >/dev/null &&
+	readlink mnt/d/sym1 >/dev/null &&
+	test "$(fn_fs_stat fs_readlink_ops mnt)" = $n'
+
 test_expect_success 'the listing follows every change through the mount' '
 	same d && touch mnta/d/new && same d &&
 	rm mnta/d/a && same d && mv mnta/d/b mnta/d/c && same d &&
@@ -115,7 +153,12 @@ test_expect_success 'cache=never: listings and names always from the daemon' '
 	test "$(rd mnt2)" -gt $n &&
 	touch src/d/now && test -e mnt2/d/now && ls mnt2/d | grep -qx now &&
 	rm src/d/now && ! test -e mnt2/d/now &&
-	n=$(lk mnt2 miss2 mnt2) && test $n = 2'
+	n=$(lk mnt2 miss2 mnt2) && test $n = 2 &&
+	n=$(fn_fs_stat fs_readlink_ops mnt2) && readlink mnt2/d/sym1 >/dev/null &&
+	readlink mnt2/d/sym1 >/dev/null &&
+	test "$(fn_fs_stat fs_readlink_ops mnt2)" = $((n + 2)) &&
+	od1=$(fn_fs_stat fs_opendir_ops mnt2) && ls mnt2/d >/dev/null &&
+	test "$(fn_fs_stat fs_opendir_ops mnt2)" = $((od1 + 1))'
 
 test_expect_setup 'mount negative_timeout=0, entry_timeout=5' '
 	fn_mount src mnt3 negative_timeout=0,entry_timeout=5'
@@ -178,5 +221,11 @@ test_expect_success 'allow_other: the kernel grants what an ACL grants' '
 	! nobody sh -c ": >>mnt4/x/acl" 2>/dev/null &&
 	setfacl -m u:65534:- mnt4/x/acl && ! nobody cat mnt4/x/acl &&
 	getfacl -c src/x/acl | grep -qx "user:nobody:---"'
+
+test_expect_success 'allow_other,cache=always: no opendir; read permission kept' '
+	mkdir src/x/closed && touch src/x/closed/f && chmod 711 src/x/closed &&
+	! nobody ls src/x/closed 2>native.err && ! nobody ls mnt4/x/closed 2>mnt.err &&
+	sed "s|src/|mnt4/|" native.err >want.err && cmp want.err mnt.err &&
+	ls mnt4/x/closed >/dev/null && test "$(od mnt4)" = "1 0"'
 
 test_done

@@ -102,6 +102,41 @@ fs_tmpfile_ops
 fs_fallocate_ops
 fs_lseek_ops
 fs_copy_file_range_ops
+fs_lookup_ns
+fs_forget_ns
+fs_forget_multi_ns
+fs_getattr_ns
+fs_setattr_ns
+fs_readlink_ns
+fs_mknod_ns
+fs_mkdir_ns
+fs_unlink_ns
+fs_rmdir_ns
+fs_symlink_ns
+fs_rename_ns
+fs_link_ns
+fs_open_ns
+fs_read_ns
+fs_write_ns
+fs_flush_ns
+fs_release_ns
+fs_fsync_ns
+fs_opendir_ns
+fs_readdir_ns
+fs_readdirplus_ns
+fs_releasedir_ns
+fs_fsyncdir_ns
+fs_statfs_ns
+fs_setxattr_ns
+fs_getxattr_ns
+fs_listxattr_ns
+fs_removexattr_ns
+fs_access_ns
+fs_create_ns
+fs_tmpfile_ns
+fs_fallocate_ns
+fs_lseek_ns
+fs_copy_file_range_ns
 fs_errors
 fs_read_bytes
 fs_read_splice_bytes
@@ -186,6 +221,12 @@ test_expect_success 'counts after known operations' '
 	test "$(st fs_write_bytes)" = 5 && test "$(st fs_mkdir_ops)" = 1 &&
 	test "$(st fs_rmdir_ops)" = 1 && test "$(st fs_unlink_ops)" = 1 &&
 	test "$(st fs_create_ops)" = 1 && test "$(st fs_errors)" = 0'
+
+test_expect_success 'time in the daemon: only for requests it answered' '
+	test "$(st fs_mkdir_ns)" -gt 0 && test "$(st fs_rmdir_ns)" -gt 0 &&
+	test "$(st fs_symlink_ns)" = 0 && test "$(st fs_symlink_ops)" = 0 &&
+	test "$(st fs_fallocate_ns)" = 0 && echo reset >mnt/.stats &&
+	test "$(st fs_mkdir_ns)" = 0 && test "$(st fs_rmdir_ns)" = 0'
 
 test_expect_success 'fs_open_files counts open files; errors count' '
 	exec 7<mnt/in && test "$(st fs_open_files)" = 1 && exec 7<&- &&
