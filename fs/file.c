@@ -92,9 +92,10 @@ static int fp_open_for_cache(int fd, int flags, struct fuse_file_info *fi)
  * Ceph, FUSE and overlayfs have one and report errors there).  Then the
  * kernel need not send FLUSH at each close of the mount's file (noflush):
  * a round trip saved on every close, and fp_flush() would only close a
- * duplicate.  The kernel still sends it with the writeback cache.
+ * duplicate.  The kernel still sends it with the writeback cache.  Asked
+ * once per backing mount: fp_inode_close_silent().
  */
-static bool fp_close_is_silent(int fd)
+bool fp_close_is_silent(int fd)
 {
 	struct statfs sfs;
 
@@ -112,12 +113,13 @@ static bool fp_close_is_silent(int fd)
 	}
 }
 
-static void fp_open_reply_flags(int fd, struct fuse_file_info *fi)
+static void fp_open_reply_flags(struct fp_inode *in, int fd,
+				struct fuse_file_info *fi)
 {
 	/* auto: auto_inval_data drops pages when size or mtime change */
 	if (fp_fs.cfg.cache != FP_CACHE_NEVER)
 		fi->keep_cache = 1;
-	fi->noflush = fp_close_is_silent(fd);
+	fi->noflush = fp_inode_close_silent(in, fd);
 	atomic_fetch_add(&fp_fs.open_files, 1);
 }
 
@@ -189,14 +191,20 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, -fd);
 		return;
 	}
-	/* the truncate as the caller cleared them: as in fp_write_buf() */
-	if (suid)
+	/*
+	 * The truncate as the caller cleared them: as in fp_write_buf(); the
+	 * mode for fp_passthrough_open() is then the one after it.
+	 */
+	if (suid) {
 		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
+		if (fstat(fd, &st) < 0)
+			st.st_mode = S_IFREG | S_ISUID;	/* unknown: kept */
+	}
 	if (retry)
 		fd = fp_open_for_cache(fd, flags, fi);
 	fi->fh = fd;
-	fp_open_reply_flags(fd, fi);
-	fp_passthrough_open(in, fd, fi);
+	fp_open_reply_flags(in, fd, fi);
+	fp_passthrough_open(in, fd, st.st_mode, fi);
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		fp_passthrough_release(in);
 		close(fd);
@@ -215,8 +223,8 @@ static void fp_reply_create(fuse_req_t req, struct fuse_entry_param *e,
 	struct fp_inode *in = fp_inode_of(e->ino);
 
 	fi->fh = fd;
-	fp_open_reply_flags(fd, fi);
-	fp_passthrough_open(in, fd, fi);
+	fp_open_reply_flags(in, fd, fi);
+	fp_passthrough_open(in, fd, e->attr.st_mode, fi);
 	if (fuse_reply_create(req, e, fi) == -ENOENT) {
 		fp_passthrough_release(in);
 		fp_inode_unref(in, 1);

@@ -112,6 +112,7 @@ struct fp_mount {
 	int mnt_id;		/* of name_to_handle_at(2) */
 	int fd;			/* a directory on it, not O_PATH; or -1 */
 	bool handles;		/* its inodes are known by handle */
+	bool close_silent;	/* fp_close_is_silent() of its files */
 };
 
 #define FP_MOUNTS_MAX		256
@@ -196,11 +197,15 @@ void fp_inode_fd_put(struct fp_inode *in);
 void fp_inode_unlinked(dev_t dev, ino_t ino);
 int fp_inode_check_removed(struct fp_inode *in, const struct stat *st);
 bool fp_fd_exhausted(int err);
+bool fp_inode_close_silent(const struct fp_inode *in, int fd);
 int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
 		 struct fuse_entry_param *e);
 int fp_do_lookup_fd(int fd, struct fuse_entry_param *e);
 void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);
+
+/* file.c */
+bool fp_close_is_silent(int fd);
 
 /* notice.c: what a user must read, whatever the build's logging */
 void fp_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -232,7 +237,7 @@ const char *fp_passthrough_name(enum fp_passthrough m);
 bool fp_passthrough_built(void);
 void fp_passthrough_init(struct fuse_conn_info *conn);
 int fp_passthrough_mounted(struct fuse_session *se);
-void fp_passthrough_open(struct fp_inode *inode, int fd,
+void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 			 struct fuse_file_info *fi);
 void fp_passthrough_release(struct fp_inode *inode);
 void fp_passthrough_stats(char *buf, size_t len, size_t *pos);

@@ -270,6 +270,7 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 	nm->mnt_id = mnt_id;
 	why = fp_mount_probe(fd, st, fh, &nm->fd);
 	nm->handles = why == NULL;
+	nm->close_silent = fp_close_is_silent(fd);
 	atomic_store_explicit(&fs->nmounts, fs->nmounts + 1,
 			      memory_order_release);
 	pthread_mutex_unlock(&fs->mounts_lock);
@@ -283,6 +284,24 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 			  why);
 	}
 	return nm;
+}
+
+/*
+ * fp_close_is_silent() of in's files, where fd is one open: asked once per
+ * backing mount (a mount is one file system, of one type), else of fd.
+ */
+bool fp_inode_close_silent(const struct fp_inode *in, int fd)
+{
+	struct fp_fs *fs = &fp_fs;
+	size_t i, n;
+
+	if (in->handle_size > 0) {
+		n = atomic_load_explicit(&fs->nmounts, memory_order_acquire);
+		for (i = 0; i < n; i++)
+			if (fs->mounts[i].fd == in->mount_fd)
+				return fs->mounts[i].close_silent;
+	}
+	return fp_close_is_silent(fd);
 }
 
 /* ---- the cache of descriptors ------------------------------------------ */

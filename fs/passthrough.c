@@ -294,13 +294,17 @@ static void fp_pt_fallback(enum fp_pt_reason r)
 	fp_count(&fp_pt.fallbacks[r], 1);
 }
 
-void fp_passthrough_open(struct fp_inode *inode, int fd,
+/*
+ * Pass the data of inode's file, open as fd, through the kernel where it
+ * may (fi->backing_id), or leave it to the daemon and count why.  mode is
+ * the file's as the open left it (the caller's stat of it: no fstat here).
+ */
+void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 			 struct fuse_file_info *fi)
 {
 	struct fp_backing_map map = { .fd = fd };
 	struct fp_pt_inode **pp, *p;
 	enum fp_pt_reason r;
-	struct stat st;
 	bool setid;
 	int id;
 
@@ -312,9 +316,7 @@ void fp_passthrough_open(struct fp_inode *inode, int fd,
 					       FP_PT_unsupported);
 		return;
 	}
-	/* a file whose mode it cannot see is served by the daemon too */
-	setid = fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) &&
-				       (st.st_mode & (S_ISUID | S_ISGID)));
+	setid = S_ISREG(mode) && (mode & (S_ISUID | S_ISGID));
 	pthread_mutex_lock(&fp_pt.lock);
 	pp = fp_pt_slot(inode->dev, inode->ino);
 	p = *pp;
@@ -420,11 +422,12 @@ int fp_passthrough_mounted(struct fuse_session *se)
 	return 0;	/* always was refused before the mount */
 }
 
-void fp_passthrough_open(struct fp_inode *inode, int fd,
+void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 			 struct fuse_file_info *fi)
 {
 	(void)inode;
 	(void)fd;
+	(void)mode;
 	(void)fi;
 	if (fp_pt.mode != FP_PT_NEVER)
 		fp_count(&fp_pt.fallbacks[FP_PT_unsupported], 1);
