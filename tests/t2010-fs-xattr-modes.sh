@@ -146,11 +146,13 @@ init_flags()
 # tree DIR: the backing tree: d/ with 100 empty files for ls -l, e/
 # with 100 more never listed, x (user.a=1 and an ACL granting X) and
 # y and z like it for changes, w to write to, cap and capw with a file
-# capability and cap2 without, and the permission files deny and grant
+# capability and cap2 without, the permission files deny and grant, and
+# dd with a default ACL granting X
 tree()
 {
 	local i f
-	mkdir "$1" "$1/d" "$1/e" && chmod 755 "$1" &&
+	mkdir "$1" "$1/d" "$1/e" "$1/dd" && chmod 755 "$1" &&
+	setfacl -d -m u:$uid_x:r "$1/dd" &&
 	for i in $(seq 100); do
 		: >"$1/d/f$i" && : >"$1/e/g$i" || return 1
 	done &&
@@ -298,9 +300,12 @@ mode_tests()
 			is "setfattr: $mnt/y: Operation not supported" "$(cat err2)" "setfattr -x" ;;
 		esac'
 
-	# the group bits of a file with an ACL are its mask
-	test_expect_success "$m: getfacl, ls -l, setfacl -m, setfacl -b" '
+	# the group bits of a file with an ACL are its mask; the backing file
+	# system applies a default ACL to what is made through the mount
+	test_expect_success "$m: getfacl, ls -l, setfacl -m, setfacl -b; a default ACL applies" '
 		cd "$tmp" && acl=$(acl_of $mnt/x) &&
+		: >$mnt/dd/new && is "user::rw-,user:$uid_x:r--,group::r-x	#effective:r--,mask::r--,other::r--" \
+			"$(acl_of $back/dd/new)" "ACL of a file made in dd" &&
 		ls=$(ls -l $mnt/x | cut -c1-11) &&
 		rc=0 && setfacl -m u:$uid_m:r $mnt/z 2>err || rc=$?
 		rb=0 && setfacl -b $mnt/z || rb=$?
