@@ -122,6 +122,8 @@ struct fp_mount {
 
 enum fp_cache { FP_CACHE_NEVER, FP_CACHE_AUTO, FP_CACHE_ALWAYS };
 enum fp_rdplus { FP_RDPLUS_NO, FP_RDPLUS_YES, FP_RDPLUS_AUTO };
+/* -o xattr=: what extended attribute requests get (xattr.c) */
+enum fp_xattr { FP_XATTR_PASSTHROUGH, FP_XATTR_NOATTR, FP_XATTR_NOSYS };
 
 /* The mount's options, checked and converted by main.c */
 struct fp_config {
@@ -131,6 +133,7 @@ struct fp_config {
 	enum fp_cache cache;
 	bool writeback;
 	enum fp_rdplus readdirplus;
+	enum fp_xattr xattr;
 	unsigned int threads;
 	uint64_t max_write;
 	uint64_t max_read;
@@ -228,6 +231,11 @@ void fp_stats_release(struct fuse_file_info *fi);
 void fp_stats_reset(void);
 const char *fp_cache_name(enum fp_cache c);
 const char *fp_rdplus_name(enum fp_rdplus r);
+
+/* xattr.c: the -o xattr= modes */
+int fp_xattr_parse(const char *value, enum fp_xattr *mode);
+const char *fp_xattr_name(enum fp_xattr mode);
+bool fp_xattr_kernel_acls(void);
 
 /* passthrough.c: kernel FUSE passthrough of file data */
 enum fp_passthrough { FP_PT_NEVER, FP_PT_AUTO, FP_PT_ALWAYS };

@@ -40,6 +40,7 @@ struct fp_args {
 	int writeback;
 	char *readdirplus;
 	char *passthrough;
+	char *xattr;
 	char *threads;
 	char *fd_cache;
 	char *max_write;
@@ -81,6 +82,7 @@ static const struct fuse_opt fp_opt_table[] = {
 	FP_OPT("writeback", writeback, 1),
 	FP_OPT("readdirplus=%s", readdirplus, 0),
 	FP_OPT("passthrough=%s", passthrough, 0),
+	FP_OPT("xattr=%s", xattr, 0),
 	FP_OPT("threads=%s", threads, 0),
 	FP_OPT("fd_cache=%s", fd_cache, 0),
 	FP_OPT("max_write=%s", max_write, 0),
@@ -139,6 +141,8 @@ static void fp_usage(FILE *f)
 "  readdirplus=MODE        yes|no|auto (auto)\n"
 "  passthrough=MODE        kernel passthrough of file data:\n"
 "                          auto|always|never (auto)\n"
+"  xattr=MODE              extended attributes and ACLs:\n"
+"                          passthrough|noattr|nosys (passthrough)\n"
 "  threads=N               most threads serving requests (10; 1..1024)\n"
 "  fd_cache=N              most descriptors kept open for inodes known by\n"
 "                          file handle (half the descriptor limit, at most\n"
@@ -385,6 +389,9 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 		cfg->log_level = lvl;
 		fn_log_level = lvl;
 	}
+	if (fp_xattr_parse(a->xattr, &cfg->xattr) < 0)
+		return fp_bad("xattr", a->xattr,
+			      "not passthrough, noattr or nosys");
 	if (fp_passthrough_config(a->passthrough, cfg->writeback) < 0)
 		return -1;
 	if (fn_set_chunk_size(cfg->chunk_size) < 0)

@@ -112,11 +112,12 @@ static void fp_init_killpriv(struct fuse_conn_info *conn)
  * kernel still leaves the umask to us (FUSE_CAP_DONT_MASK), the backing
  * file system applies it or the directory's default ACL.  The kernel
  * turns default_permissions on along with it: ask only where it is on
- * anyway, never under no_default_permissions or without allow_other.
+ * anyway, never under no_default_permissions or without allow_other;
+ * and never under -o xattr=nosys (fp_xattr_kernel_acls()).
  */
 static void fp_init_acl(struct fuse_conn_info *conn)
 {
-	if (fp_fs.cfg.default_permissions &&
+	if (fp_fs.cfg.default_permissions && fp_xattr_kernel_acls() &&
 	    (conn->capable & FUSE_CAP_POSIX_ACL) &&
 	    (conn->want & FUSE_CAP_DONT_MASK))
 		conn->want |= FUSE_CAP_POSIX_ACL;

@@ -144,6 +144,7 @@ static size_t fp_stats_text(char *buf, size_t len)
 	fn_stats_append(buf, len, &pos, "opt_writeback", cfg->writeback);
 	fp_append_str(buf, len, &pos, "opt_readdirplus",
 		      fp_rdplus_name(cfg->readdirplus));
+	fp_append_str(buf, len, &pos, "opt_xattr", fp_xattr_name(cfg->xattr));
 	fn_stats_append(buf, len, &pos, "opt_threads", cfg->threads);
 	fn_stats_append(buf, len, &pos, "opt_fd_cache", cfg->fd_cache);
 	fn_stats_append(buf, len, &pos, "opt_max_write", cfg->max_write);

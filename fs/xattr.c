@@ -4,6 +4,14 @@
  * removexattr of the backing file, as the caller, through
  * /proc/self/fd/N of its O_PATH descriptor (fp_inode_path()).  /.stats
  * has none and takes none.
+ *
+ * -o xattr= decides first, for every inode, /.stats too: passthrough
+ * asks the backing file; noattr shows no attribute at all and changes
+ * none; nosys answers ENOSYS, which the kernel remembers for the mount
+ * (fs/fuse/xattr.c: fc->no_getxattr, no_listxattr, no_setxattr,
+ * no_removexattr, one flag per request type), answering EOPNOTSUPP itself
+ * from then on: `ls -l` then costs no round trip for its two xattrs a
+ * file, nor a write for security.capability.
  */
 #include <config.h>
 
@@ -14,6 +22,91 @@
 
 #include "fp.h"
 #include "ops.h"
+
+/* ---- the modes --------------------------------------------------------- */
+
+static const char *const fp_xattr_names[] = {
+	[FP_XATTR_PASSTHROUGH] = "passthrough",
+	[FP_XATTR_NOATTR] = "noattr",
+	[FP_XATTR_NOSYS] = "nosys",
+};
+
+const char *fp_xattr_name(enum fp_xattr mode)
+{
+	return fp_xattr_names[mode];
+}
+
+/* The mode named value (NULL: the default); 0 or -EINVAL */
+int fp_xattr_parse(const char *value, enum fp_xattr *mode)
+{
+	size_t i;
+
+	if (value == NULL) {
+		*mode = FP_XATTR_PASSTHROUGH;
+		return 0;
+	}
+	for (i = 0; i < sizeof(fp_xattr_names) / sizeof(fp_xattr_names[0]);
+	     i++) {
+		if (strcmp(value, fp_xattr_names[i]) == 0) {
+			*mode = (enum fp_xattr)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * May init ask for FUSE_CAP_POSIX_ACL (ops.c decides when)?  Not under
+ * nosys: the mount has no ACLs at all.  The kernel would ask for
+ * system.posix_acl_access once, get ENOSYS and treat every ACL as absent
+ * from then on, so the capability would only claim ACL support that
+ * every setfacl refuses.  Under noattr, yes: every ACL reads as absent,
+ * so the kernel checks the mode bits alone with or without it, but with
+ * it caches the absent ACL of each inode instead of asking for it on
+ * every `ls -l` and getfacl.
+ */
+bool fp_xattr_kernel_acls(void)
+{
+	return fp_fs.cfg.xattr != FP_XATTR_NOSYS;
+}
+
+/*
+ * Answer req with ENOSYS under xattr=nosys; true if it did.  Not counted
+ * in fs_errors: it is the answer the mode is for, not a failure, and the
+ * kernel sends each type of request once, or a few times when several are
+ * in flight before the first answer.
+ */
+static bool fp_xattr_nosys(fuse_req_t req)
+{
+	if (fp_fs.cfg.xattr != FP_XATTR_NOSYS)
+		return false;
+	fuse_reply_err(req, ENOSYS);
+	return true;
+}
+
+/* No attribute of in to show: /.stats has none, xattr=noattr shows none */
+static bool fp_xattr_none(const struct fp_inode *in)
+{
+	return fp_fs.cfg.xattr == FP_XATTR_NOATTR || fp_is_stats_inode(in);
+}
+
+/*
+ * Under xattr=noattr, answer a change (setxattr, removexattr) with err;
+ * true if it did.  Nothing a caller writes may vanish: a setxattr that
+ * succeeded would store a value that reads back as absent, or store
+ * nothing.  So it fails with EOPNOTSUPP, as on a file system without
+ * xattrs (setfattr and setfacl say "Operation not supported"; cp -a goes
+ * on without them, cp --preserve=xattr fails).  A removexattr fails with
+ * ENODATA, the answer for an attribute that is not there, which is what
+ * getxattr said; the backing file keeps it.
+ */
+static bool fp_xattr_noattr_refuse(fuse_req_t req, int err)
+{
+	if (fp_fs.cfg.xattr != FP_XATTR_NOATTR)
+		return false;
+	fp_reply_err(req, err);
+	return true;
+}
 
 /* ---- extended attributes ---------------------------------------------- */
 
@@ -32,12 +125,16 @@ static void fp_acl_changed(fuse_ino_t ino, const char *name)
 	fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
 }
 
-void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-		 const char *value, size_t size, int flags)
+/*
+ * setxattr (value not NULL) or removexattr (value NULL) of the backing
+ * file of ino, as the caller, and the reply.
+ */
+static void fp_xattr_change(fuse_req_t req, fuse_ino_t ino, const char *name,
+			    const char *value, size_t size, int flags)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	char path[64];
-	int ret = 0;
+	int ret;
 
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
@@ -49,13 +146,30 @@ void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		return;
 	}
 	fp_creds_enter(req);
-	if (setxattr(path, name, value, size, flags) < 0)
+	ret = value ? setxattr(path, name, value, size, flags) :
+		      removexattr(path, name);
+	if (ret < 0)
 		ret = errno;
 	fp_creds_leave();
 	fp_inode_fd_put(in);
 	if (ret == 0)
 		fp_acl_changed(ino, name);
 	fp_reply_err(req, ret);
+}
+
+void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags)
+{
+	if (fp_xattr_nosys(req) || fp_xattr_noattr_refuse(req, EOPNOTSUPP))
+		return;
+	fp_xattr_change(req, ino, name, value, size, flags);
+}
+
+void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	if (fp_xattr_nosys(req) || fp_xattr_noattr_refuse(req, ENODATA))
+		return;
+	fp_xattr_change(req, ino, name, NULL, 0, 0);
 }
 
 /*
@@ -99,7 +213,9 @@ void fp_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 
-	if (fp_is_stats_inode(in)) {
+	if (fp_xattr_nosys(req))
+		return;
+	if (fp_xattr_none(in)) {
 		fp_reply_err(req, ENODATA);
 		return;
 	}
@@ -110,7 +226,10 @@ void fp_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct fp_inode *in = fp_inode_of(ino);
 
-	if (fp_is_stats_inode(in)) {
+	if (fp_xattr_nosys(req))
+		return;
+	if (fp_xattr_none(in)) {
+		/* an empty list: its length, or no bytes */
 		if (size == 0)
 			fuse_reply_xattr(req, 0);
 		else
@@ -118,29 +237,4 @@ void fp_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	fp_xattr_read(req, in, NULL, size);
-}
-
-void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	struct fp_inode *in = fp_inode_of(ino);
-	char path[64];
-	int ret = 0;
-
-	if (fp_is_stats_inode(in)) {
-		fp_reply_err(req, EPERM);
-		return;
-	}
-	ret = fp_inode_path(in, path, sizeof(path));
-	if (ret < 0) {
-		fp_reply_err(req, -ret);
-		return;
-	}
-	fp_creds_enter(req);
-	if (removexattr(path, name) < 0)
-		ret = errno;
-	fp_creds_leave();
-	fp_inode_fd_put(in);
-	if (ret == 0)
-		fp_acl_changed(ino, name);
-	fp_reply_err(req, ret);
 }

@@ -161,6 +161,7 @@ opt_splice
 opt_cache
 opt_writeback
 opt_readdirplus
+opt_xattr
 opt_threads
 opt_fd_cache
 opt_max_write
@@ -197,7 +198,8 @@ test_expect_success 'every key, once, in order, "key value" lines' '
 test_expect_success 'the options in force' '
 	test "$(st opt_chunk_size)" = 8388608 && test "$(st copy_chunk_size)" = 8388608 &&
 	test "$(st opt_splice_threshold)" = 65536 && test "$(st opt_cache)" = auto &&
-	test "$(st opt_readdirplus)" = auto && test "$(st opt_threads)" = 10 &&
+	test "$(st opt_readdirplus)" = auto && test "$(st opt_xattr)" = passthrough &&
+	test "$(st opt_threads)" = 10 &&
 	test "$(st opt_max_write)" = 1048576 && test "$(st opt_stats_file)" = .stats &&
 	test "$(st opt_writeback)" = 0 && test "$(st opt_splice)" = 1 &&
 	test "$(st opt_entry_timeout)" = 1 && test "$(st opt_attr_timeout)" = 1'
