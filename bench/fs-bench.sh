@@ -24,6 +24,11 @@
 # Run as root from the top of a built tree (FN_BUILDDIR: another build
 # tree).  Prints Markdown tables.
 set -euo pipefail
+# the rows run in command substitutions: without this a command failing
+# inside one would be timed as if it had worked
+shopt -s inherit_errexit
+# the same messages and number formats for every variant and run
+export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${FN_BUILDDIR:-$top}
@@ -200,15 +205,22 @@ root_of()
 	if [ "$1" = native ]; then echo "$src"; else echo "${mnt_of[$1]}"; fi
 }
 
-now() { date +%s.%N; }
+# die MESSAGE: stop the run (the EXIT trap undoes the mounts)
+die() { echo "fs-bench: $*" >&2; exit 1; }
 
-# time_cmd CMD...: seconds the command took
+# time_cmd CMD...: seconds the command took (no process started for the
+# clock: a fork is a millisecond, a row can be a few); a command that
+# fails stops the run with its error output
 time_cmd()
 {
-	local t0 t1
-	t0=$(now)
-	"$@" >/dev/null 2>&1
-	t1=$(now)
+	local t0 t1 rc=0
+	t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>"$work/stderr" || rc=$?
+	t1=$EPOCHREALTIME
+	if [ "$rc" != 0 ]; then
+		sed 's/^/fs-bench: /' "$work/stderr" >&2
+		die "$*: exit $rc"
+	fi
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
 

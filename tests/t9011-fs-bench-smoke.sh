@@ -7,7 +7,7 @@
 # and the --ops table with the requests the rows must cause (20 creates,
 # 20 unlinks, one copy_file_range) and "-" for the peer.  Nothing stays
 # mounted, also when a mount fails half way.  It times nothing: no
-# number is judged.
+# number is judged.  A row whose command fails stops the run.
 test_description='fs-bench: rows, ratios, --ext4, --ops, cleanup'
 . "$(dirname "$0")/test-lib.sh"
 
@@ -111,6 +111,16 @@ test_expect_success 'a mount that fails: exit 1, everything undone' '
 		--ext4 128M --peer "bad=false" >out 2>err || rc=$? &&
 	test "$rc" = 1 &&
 	grep -x "fs-bench: bad: its mount command failed" err &&
+	no_leftovers
+'
+
+test_expect_success 'a row whose command fails: exit 1, its message' '
+	rc=0 &&
+	"$fsbench" --dir . --size 1M --runs 1 --grep "cp of" \
+		--peer "ro=$fnpassfs -o ro" >out 2>err || rc=$? &&
+	test "$rc" = 1 &&
+	grep "^fs-bench: cp: .*: Read-only file system$" err &&
+	grep "^fs-bench: cp .*/mnt-ro/cp: exit 1$" err &&
 	no_leftovers
 '
 
