@@ -129,11 +129,13 @@ fi
 rm -f "$tmp/xfs.img"
 
 # fs-bench: fnpassfs with and without kernel passthrough, passthrough_hp
-# likewise where it was built, on a journaled ext4 image
+# likewise where it was built, on a journaled ext4 image with room for
+# the big file and a copy, and for the tree rows' tree, its git pack and
+# a copy per variant (about 350M each at the default 20000 files)
 f=$out/fs-bench.md
 start "$f" "fs-bench: fnpassfs against native and passthrough_hp"
 args=(--dir "$bdir" --size "$size" --runs "$runs" --files "$files"
-	--rand-seconds "$rand_seconds" --ext4 "$((mib * 2 + 1024))M" --ops)
+	--rand-seconds "$rand_seconds" --ext4 "$((mib * 2 + 3072))M" --ops)
 if "$build/fs/fnpassfs" --version | grep -q '^kernel passthrough: yes'; then
 	args+=(--name fnpassfs-pt
 		--peer "fnpassfs-nopt=$build/fs/fnpassfs -o passthrough=never")
