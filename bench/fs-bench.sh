@@ -15,8 +15,8 @@
 # table (default fnpassfs).  --peer adds another FUSE passthrough to
 # compare with, as NAME=COMMAND where COMMAND is run as "COMMAND SOURCE
 # MOUNTPOINT" and must mount in the background (e.g.
-# "hp=_libfuse/prefix/passthrough_hp", "mergerfs=mergerfs -o
-# xattr=nosys", "nordp=fs/fnpassfs -o readdirplus=no").  The work
+# "hp=_libfuse/prefix/passthrough_hp", "mfs=mergerfs -o
+# minfreespace=0", "nordp=fs/fnpassfs -o readdirplus=no").  The work
 # directory is made in DIR (default /var/tmp).  --ext4 SIZE backs every
 # variant with a journaled ext4 loop image of SIZE (a sparse file in the
 # work directory, mounted there, removed at exit) instead of DIR's file
@@ -552,11 +552,13 @@ print(big or ".", nfiles + len(stamps), sum(int(s * scale) for s in sizes))' \
 # index shared by the variants would be rewritten by each
 tree_setup()
 {
-	local d
+	local d out
 	d=$(root_of "$1")
 	cp "$src/git-index.native" "$src/git-index.$1"
-	[ -z "$(cd "$d/tree" && tree_run git "$1" "$d")" ] ||
-		die "$1: git status through the mount: the tree is not clean"
+	out=$(cd "$d/tree" && tree_run git "$1" "$d") ||
+		die "$1: git status through the mount failed"
+	[ -z "$out" ] || die "$1: git status through the mount: the tree" \
+		"is not clean: $(head -3 <<<"$out")"
 }
 
 # tree_run KIND V DIR: tree row KIND's command in V's tree (the current

@@ -143,6 +143,18 @@ fi
 hp=$libfuse/prefix/passthrough_hp
 if [ -x "$hp" ]; then
 	args+=(--peer "hp-pt=$hp" --peer "hp-nopt=$hp --nopassthrough")
+	# passthrough_hp keeps a descriptor for every inode the kernel knows
+	# and raises its limit only to the hard one: the tree rows' tree and
+	# its copy, some 2.4 names a file, must fit (a container may have
+	# 20000 that root cannot raise: 7000 files)
+	lim=$(ulimit -Hn)
+	if [ "$lim" != unlimited ] && [ $((lim * 10 / 26)) -lt 20000 ]; then
+		n=$((lim * 10 / 26 / 1000 * 1000))
+		echo "run-all: descriptor limit $lim: the tree rows on $n files" \
+			"(passthrough_hp)" >&2
+		args+=(--tree-files "$n")
+		[ "$n" = 0 ] || args+=(--tree-dirs $((n / 10)))
+	fi
 else
 	echo "run-all: no $hp (scripts/build-libfuse): no passthrough_hp" >&2
 fi
