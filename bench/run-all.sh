@@ -131,7 +131,7 @@ rm -f "$tmp/xfs.img"
 # fs-bench: fnpassfs with and without kernel passthrough, passthrough_hp
 # likewise where it was built, on a journaled ext4 image with room for
 # the big file and a copy, and for the tree rows' tree, its git pack and
-# a copy per variant (about 350M each at the default 20000 files)
+# a copy per variant (about 340M each at the default 20000 files)
 f=$out/fs-bench.md
 start "$f" "fs-bench: fnpassfs against native and passthrough_hp"
 args=(--dir "$bdir" --size "$size" --runs "$runs" --files "$files"

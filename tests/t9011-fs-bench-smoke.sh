@@ -10,7 +10,7 @@
 # rm -rf), per file, and "-" for the peer.  Nothing stays mounted, also
 # when a mount fails half way.  It times nothing: no number is judged.  A
 # row whose command fails stops the run.
-test_description='fs-bench: rows, ratios, --ext4, --ops, cleanup'
+test_description='fs-bench: rows, tree rows, ratios, --ext4, --ops, cleanup'
 . "$(dirname "$0")/test-lib.sh"
 
 fn_require_root
