@@ -139,6 +139,8 @@ add_row "create $files files" s "$files"
 add_row "ls -lU of $files files, warm" s "$files"
 add_row "ls -lU of $files files, FUSE cache cold" s "$files"
 add_row "rm of $files files (unlink)" s "$files"
+# the round trip: a request no cache answers, the same file every time
+add_row "getxattr of a missing attribute, $files calls" s "$files"
 
 # Rows on a tree like a source checkout (make_tree), in pairs: warm (what
 # the row reads was read through the mount just before) and FUSE cold
@@ -387,10 +389,12 @@ print("%.1f" % (j[rw]["bw_bytes"] / 1e6))'
 # measures them once per variant (a reset and a read with nothing
 # between) and the table subtracts them.
 
-# ops_read V: "op count" of V's daemon
+# ops_read V: "op count" of V's daemon, and "op@ns N": the nanoseconds
+# it spent answering them (fs_<op>_ns, where the daemon has them)
 ops_read()
 {
-	sed -n 's/^fs_\(.*\)_ops \([0-9]*\)$/\1 \2/p' "${mnt_of[$1]}/.stats"
+	sed -n 's/^fs_\(.*\)_ops \([0-9]*\)$/\1 \2/p
+		s/^fs_\(.*\)_ns \([0-9]*\)$/\1@ns \2/p' "${mnt_of[$1]}/.stats"
 }
 
 # ops_begin V: zero V's counters (nothing without --ops or /.stats)
@@ -712,9 +716,25 @@ for n in os.listdir(d):
     os.unlink(os.path.join(d, n))' "$d/meta-$v"
 		[ -z "$(ls -A "$src/meta-$v")" ] ||
 			{ echo "fs-bench: $v: rm left files" >&2; exit 1; } ;;
+	11)	# ENODATA natively and through every passthrough; with
+		# xattr=nosys the kernel answers (EOPNOTSUPP) after the first.
+		# Timed inside python: its start would be most of the row.
+		[ -e "$src/rtt" ] || : >"$src/rtt"
+		ops_begin "$v"
+		python3 -c 'import errno, os, sys, time
+f, n = sys.argv[1], int(sys.argv[2])
+t = time.perf_counter()
+for i in range(n):
+    try:
+        os.getxattr(f, "user.fnaccel-none")
+        sys.exit("user.fnaccel-none is there")
+    except OSError as e:
+        if e.errno not in (errno.ENODATA, errno.EOPNOTSUPP):
+            raise
+print("%.4g" % (time.perf_counter() - t))' "$d/rtt" "$files" ;;
 	esac
 	case $i in
-	[0-2]|[7-9]|10) ops_end "$v" "$i" "$r" ;;
+	[0-2]|[7-9]|1[01]) ops_end "$v" "$i" "$r" ;;
 	esac
 }
 
@@ -842,18 +862,22 @@ ops_cell()
 		}
 	}' | sort -k1,1gr -k2,2 |
 	awk -v files="${row_files[$i]:-}" '
-	{ list = list (NR > 1 ? ", " : "") $2 " " $1; total += $1 }
+	$2 ~ /@ns$/ { ns += $1; next }
+	{ list = list (n++ ? ", " : "") $2 " " $1; total += $1 }
 	END {
 		if (files != "")
 			printf "%.2f per file: ", total / files
-		print NR ? list : "none"
+		if (n && ns > 0)
+			printf "daemon %.1f us a request: ", ns / total / 1000
+		print n ? list : "none"
 	}'
 }
 
 base_desc=none
 for v in "${variants[@]:1}"; do
 	if [ -n "${has_stats[$v]:-}" ]; then
-		base_desc=$(awk '$2 > 0 { printf "%s%s %s", (n++ ? ", " : ""),
+		base_desc=$(awk '$1 !~ /@ns$/ && $2 > 0 {
+			printf "%s%s %s", (n++ ? ", " : ""),
 			$1, $2 } END { if (!n) printf "none" }' "$ops_dir/base.$v")
 		break
 	fi
@@ -862,7 +886,9 @@ echo
 echo "# daemon requests per row: FUSE requests answered in the timed part," \
 	"median of $runs runs, from /.stats, less what resetting and reading" \
 	"/.stats costs ($base_desc); - = no /.stats; per file = all of" \
-	"them over the row's files"
+	"them over the row's files; daemon us a request = the daemon's own" \
+	"time per request, from handing it to its handler to the reply" \
+	"written (fs_<op>_ns)"
 echo
 header="| row"
 sep="|---"

@@ -50,6 +50,7 @@ create 20 files
 ls -lU of 20 files, warm
 ls -lU of 20 files, FUSE cache cold
 rm of 20 files (unlink)
+getxattr of a missing attribute, 20 calls
 EOF
 for what in "ls -l of its largest directory" "ls -lR" "find -type f" \
 	    "find -ls" "du -s" "stat of every file" "git status" \
@@ -105,10 +106,10 @@ test_expect_success 'every row, in order, files, a median and a ratio per varian
 	f="\(-\|[1-9][0-9]*\)" &&
 	grep -c "^| [^|]* | \(MB/s\|IOPS\|s\) | $f | $r | $r | $x | $r | $x |$" \
 		out >count &&
-	echo 35 >expect && cmp expect count &&
-	grep -c "^| \(tree: \|create\|ls -lU\|rm of\)[^|]* | s | [1-9]" \
+	echo 36 >expect && cmp expect count &&
+	grep -c "^| \(tree: \|create\|ls -lU\|rm of\|getxattr\)[^|]* | s | [1-9]" \
 		out >count &&
-	echo 28 >expect && cmp expect count
+	echo 29 >expect && cmp expect count
 '
 
 test_expect_success 'the --ops table: the rows, counts, "-" without /.stats' '
@@ -119,6 +120,9 @@ test_expect_success 'the --ops table: the rows, counts, "-" without /.stats' '
 	ops "create 20 files" | grep "| [^|]*\<create 20\>[^|]* | - |$" &&
 	ops "rm of 20 files (unlink)" |
 		grep "| [^|]*\<unlink 20\>[^|]* | - |$" &&
+	# the round trip row: one getxattr a call, and the daemon time
+	ops "getxattr of a missing attribute, 20 calls" |
+		grep "| 1\.0[05] per file: daemon [0-9.]* us a request: getxattr 20\>[^|]* | - |$" &&
 	ops "cp of 8M inside the mount" |
 		grep "| [^|]*\<copy_file_range 1\>[^|]* | - |$" &&
 	# the tree: a create per file, an unlink per file and symlink
@@ -129,9 +133,9 @@ test_expect_success 'the --ops table: the rows, counts, "-" without /.stats' '
 		grep "| $p[^|]*\<create $files\>[^|]* | - |$" &&
 	ops "tree: rm -rf of a copy, FUSE cache cold" |
 		grep "| $p[^|]*\<unlink $((files + 1))\>[^|]* | - |$" &&
-	test "$(grep -c "| $p" out)" = 28 &&
+	test "$(grep -c "| $p" out)" = 29 &&
 	c="less what resetting and reading /.stats costs (.*open 1.*)" &&
-	e="- = no /.stats; per file = all of them over the row.s files" &&
+	e="- = no /.stats; per file = all of them over the row.s files; daemon us a request = .*(fs_<op>_ns)" &&
 	grep "^# daemon requests per row: .*, $c; $e$" out
 '
 
