@@ -197,8 +197,9 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	 */
 	if (suid) {
 		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
+		/* a mode it cannot see: not passed through, as set-id */
 		if (fstat(fd, &st) < 0)
-			st.st_mode = S_IFREG | S_ISUID;	/* unknown: kept */
+			st.st_mode = S_IFREG | S_ISUID;
 	}
 	if (retry)
 		fd = fp_open_for_cache(fd, flags, fi);
