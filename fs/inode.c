@@ -749,19 +749,89 @@ static int fp_entry_of(int fd, struct fuse_entry_param *e)
 }
 
 /*
+ * Find the inode of name in the directory open as pfd, if the table knows
+ * it, without opening the file: *inp with one more lookup reference and
+ * its attributes in st, or NULL when the table must decide (a new file,
+ * or a number that now names another generation).  fstatat(2) gives
+ * (st_dev, st_ino), and a known inode of that number is surely this file
+ * when a descriptor of it is open (the inode's own, or a cached one): the
+ * file lives, so no other has its number.  An inode known by handle only
+ * is this file when the name's handle is the stored one.  0, or -errno of
+ * fstatat(2) (what opening the name would say: ENOENT, EACCES, ENOTDIR).
+ */
+static int fp_lookup_known(int pfd, const char *name, struct stat *st,
+			   struct fp_inode **inp)
+{
+	struct fp_fs *fs = &fp_fs;
+	union fp_handle_buf hb;
+	struct fp_inode *in;
+	bool pinned;
+	int mnt_id;
+
+	*inp = NULL;
+	if (fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (st->st_dev == fs->root.dev && st->st_ino == fs->root.ino) {
+		*inp = &fs->root;
+		return 0;
+	}
+	pthread_mutex_lock(&fs->itable_lock);
+	in = fp_itable_find(fs, st->st_dev, st->st_ino);
+	pinned = in != NULL && (in->handle_size == 0 || in->fd >= 0);
+	if (pinned) {
+		in->nlookup++;
+		*inp = in;
+	}
+	pthread_mutex_unlock(&fs->itable_lock);
+	if (in == NULL || pinned)
+		return 0;
+
+	hb.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(pfd, name, &hb.fh, &mnt_id, 0) < 0)
+		return 0;	/* renamed meanwhile: opening it will tell */
+	/* found again: the inode may have been forgotten meanwhile */
+	pthread_mutex_lock(&fs->itable_lock);
+	in = fp_itable_find(fs, st->st_dev, st->st_ino);
+	if (in != NULL && (in->handle_size == 0 || in->fd >= 0 ||
+			   (in->handle_size == fp_handle_size(&hb.fh) &&
+			    memcmp(in->handle, hb.buf, in->handle_size) == 0))) {
+		in->nlookup++;
+		*inp = in;
+	}
+	pthread_mutex_unlock(&fs->itable_lock);
+	if (*inp != NULL)
+		fp_count(&fs->cnt.lookups_by_handle, 1);
+	return 0;
+}
+
+/*
  * Look name up in parent (whose descriptor, from fp_inode_fd(), is pfd)
  * on the backing file system and fill e, taking one lookup reference on
- * the inode.  0 or -errno.
+ * the inode.  how says whether the name is likely known (FP_LOOKUP_KNOWN:
+ * the table is asked first, with one fstatat(2)) or new (FP_LOOKUP_NEW:
+ * just made, or not in the table: opened at once).  0 or -errno.
  */
 int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
-		 struct fuse_entry_param *e)
+		 enum fp_lookup how, struct fuse_entry_param *e)
 {
-	int fd;
+	struct fp_inode *in;
+	int fd, ret;
 
 	memset(e, 0, sizeof(*e));
 	if (fp_is_stats_name(parent, name)) {
 		fp_stats_entry(e);
 		return 0;
+	}
+	if (how == FP_LOOKUP_KNOWN) {
+		ret = fp_lookup_known(pfd, name, &e->attr, &in);
+		if (ret < 0)
+			return ret;
+		if (in != NULL) {
+			fp_count(&fp_fs.cnt.lookups_known, 1);
+			e->ino = fp_ino_of(in);
+			fp_entry_timeouts(e);
+			return 0;
+		}
 	}
 	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && fp_fd_exhausted(errno))
@@ -769,6 +839,22 @@ int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
 	if (fd < 0)
 		return -errno;
 	return fp_entry_of(fd, e);
+}
+
+/*
+ * How a name listed with inode number d_ino in dir is best looked up:
+ * FP_LOOKUP_KNOWN if the table has that number on dir's device (a mount
+ * point below dir has another device, and is merely opened).
+ */
+enum fp_lookup fp_lookup_hint(const struct fp_inode *dir, ino_t d_ino)
+{
+	struct fp_fs *fs = &fp_fs;
+	bool known;
+
+	pthread_mutex_lock(&fs->itable_lock);
+	known = fp_itable_find(fs, dir->dev, d_ino) != NULL;
+	pthread_mutex_unlock(&fs->itable_lock);
+	return known ? FP_LOOKUP_KNOWN : FP_LOOKUP_NEW;
 }
 
 /*

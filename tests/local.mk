@@ -121,6 +121,7 @@ FP_TESTS = \
 	%reldir%/t2008-fs-handles.sh \
 	%reldir%/t2009-fs-dir-perms.sh \
 	%reldir%/t2010-fs-xattr-modes.sh \
+	%reldir%/t2011-fs-lookup-known.sh \
 	%reldir%/t3001-stats.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)

@@ -144,6 +144,8 @@ fs_write_bytes
 fs_write_splice_bytes
 fs_copy_file_range_bytes
 fs_handle_fallbacks
+fs_lookups_known
+fs_lookups_by_handle
 fs_fd_cache_hits
 fs_fd_cache_misses
 fs_fd_cache_evictions
