@@ -409,8 +409,7 @@ static int fn_buf_get(struct fn_copy *c, size_t len)
 		return 0;
 	want = (want + page - 1) & ~(page - 1);
 	/* mmap, not malloc: the preload may run us inside malloc's caller */
-	p = mmap(NULL, want, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = fn_sys_mmap_anon(want);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	c->buf = p;
@@ -678,7 +677,7 @@ FN_API ssize_t fn_copy_range(int fd_in, off_t *off_in, int fd_out,
 	if (ret > 0)
 		fn_copy_finish(&c, off_in, off_out);
 	if (c.buf)
-		munmap(c.buf, c.buf_len);
+		fn_sys_munmap(c.buf, c.buf_len);
 out:
 	fn_copy_account(&c, ret, t0);
 	if (ret < 0)

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -93,6 +94,29 @@ static inline ssize_t fn_sys_copy_file_range(int fd_in, off_t *off_in,
 {
 	return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out,
 		       len, flags);
+}
+
+/*
+ * An anonymous private read-write mapping of len bytes (MAP_FAILED and
+ * errno on failure), and its unmapping.  Inside libfnaccel.so munmap()
+ * is the preload's wrapper, which bumps the mapping generation and so
+ * cancels every thread's tracked read: a buffer of our own must not.
+ */
+static inline void *fn_sys_mmap_anon(size_t len)
+{
+#ifdef SYS_mmap2
+	/* 32-bit ABIs, where SYS_mmap takes its arguments in memory */
+	return (void *)syscall(SYS_mmap2, NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#else
+	return (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#endif
+}
+
+static inline int fn_sys_munmap(void *addr, size_t len)
+{
+	return (int)syscall(SYS_munmap, addr, len);
 }
 
 /* Nanoseconds on CLOCK_MONOTONIC */
