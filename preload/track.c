@@ -55,7 +55,6 @@
 #include <xxhash.h>
 
 #include "fa.h"
-#include "fn_log.h"
 
 #define FA_OFF_MAX ((off_t)INT64_MAX)
 

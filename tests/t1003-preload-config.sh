@@ -67,6 +67,24 @@ test_expect_success 'FNACCEL_MIN_SIZE=junk: a message, the default kept' '
 	fn_expect_stat preload_write_substituted_ops 32 st
 '
 
+# The library reads no environment: the preload applies the engine's
+# variables for it (fn_env_apply)
+test_expect_success 'FNACCEL_CHUNK_SIZE=1M: the engine of the preload uses it' '
+	rm -f st &&
+	FNACCEL_CHUNK_SIZE=1M fn_preload st cat /dev/null 2>err &&
+	test ! -s err &&
+	fn_expect_stat copy_chunk_size 1048576 st
+'
+
+test_expect_success 'FNACCEL_CHUNK_SIZE=3K and FNACCEL_LOG=loud: a message each, the defaults kept' '
+	rm -f st &&
+	FNACCEL_CHUNK_SIZE=3K FNACCEL_LOG=loud fn_preload st cat /dev/null 2>err &&
+	grep -x "libfnaccel: FNACCEL_CHUNK_SIZE=3K: out of range (64K..1G), using 4M" err &&
+	grep "^libfnaccel: FNACCEL_LOG=loud: " err &&
+	test "$(wc -l <err)" = 2 &&
+	fn_expect_stat copy_chunk_size 4194304 st
+'
+
 test_expect_success 'FNACCEL_FS=none on XFS: nothing substituted' '
 	rm -f st &&
 	FNACCEL_FS=none fn_preload st dd if=xfs/a of=xfs/f1 bs=128k 2>/dev/null &&
