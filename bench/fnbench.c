@@ -44,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fn_internal.h"
+#include "fn_frontend.h"
 
 #define FB_MAX_SIZES		16
 #define FB_MAX_VARIANTS		8
@@ -903,6 +903,8 @@ int main(int argc, char **argv)
 		}
 		b.sizes[b.nsizes++] = b.sweep_size;
 	}
+	/* The default row's chunk: FNACCEL_CHUNK_SIZE, as for the preload */
+	fn_env_apply("fnbench");
 	b.default_chunk = fn_get_chunk_size();
 	if (b.cold)
 		b.cache = geteuid() == 0 &&

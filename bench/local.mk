@@ -16,7 +16,7 @@
 # fs-tree-bench too when BENCH_TREE_FILES is set (minutes, so opt-in).
 EXTRA_PROGRAMS += %reldir%/fnbench
 %canon_reldir%_fnbench_SOURCES = %reldir%/fnbench.c
-%canon_reldir%_fnbench_LDADD = lib/libfncore.la
+%canon_reldir%_fnbench_LDADD = lib/libfnfront.la lib/libfncore.la
 CLEANFILES += %reldir%/fnbench$(EXEEXT)
 dist_noinst_SCRIPTS += %reldir%/run-all.sh
 

@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "fn_internal.h"
+#include "fn_frontend.h"
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
 	       "fuse_ino_t must hold a pointer");

@@ -47,7 +47,6 @@
 #include <unistd.h>
 
 #include "fp.h"
-#include "fn_log.h"
 
 #define FP_ITABLE_MIN	1024
 

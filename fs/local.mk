@@ -15,7 +15,8 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/passthrough.c \
 	%reldir%/stats.c
 %canon_reldir%_fnpassfs_CFLAGS = $(AM_CFLAGS) $(FUSE3_CFLAGS)
-%canon_reldir%_fnpassfs_LDADD = lib/libfncore.la $(FUSE3_LIBS) -lm
+%canon_reldir%_fnpassfs_LDADD = lib/libfnfront.la lib/libfncore.la \
+	$(FUSE3_LIBS) -lm
 
 # the end-to-end benchmark: native directory vs fnpassfs (not run by make)
 EXTRA_DIST += bench/fs-bench.sh

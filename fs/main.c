@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include "fp.h"
-#include "fn_log.h"
 
 struct fp_fs fp_fs;
 
@@ -294,7 +293,7 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	    cfg->splice_read_max < cfg->max_read)
 		cfg->max_read = cfg->splice_read_max;
 	cfg->stats_file = a->nostats ? NULL : ".stats";
-	cfg->log_level = fn_log_level;
+	cfg->log_level = fn_get_log_level();	/* FNACCEL_LOG */
 
 	if (fp_size_opt("chunk_size", a->chunk_size, FN_CHUNK_MIN,
 			FN_CHUNK_MAX, "64K..1G", &cfg->chunk_size) < 0 ||
@@ -383,11 +382,10 @@ static int fp_config(struct fp_args *a, struct fp_config *cfg)
 	if (a->log_level != NULL) {
 		int lvl = fn_log_parse_level(a->log_level);
 
-		if (lvl < 0)
+		if (lvl < 0 || fn_set_log_level(lvl) < 0)
 			return fp_bad("log_level", a->log_level, "not off, "
 				      "error, warn, info, debug or 0..4");
 		cfg->log_level = lvl;
-		fn_log_level = lvl;
 	}
 	if (fp_xattr_parse(a->xattr, &cfg->xattr) < 0)
 		return fp_bad("xattr", a->xattr,
@@ -541,6 +539,8 @@ int main(int argc, char *argv[])
 
 	memset(&a, 0, sizeof(a));
 	fn_log_set_prefix("fnpassfs");
+	/* The defaults of chunk_size= and log_level= (fnpassfs(1)) */
+	fn_env_apply("fnpassfs");
 	fs->start_ns = fn_now_ns();
 	if (fuse_opt_parse(&args, &a, fp_opt_table, fp_opt_proc) < 0) {
 		/* libfuse said why */

@@ -27,7 +27,6 @@
 
 #include "fp.h"
 #include "ops.h"
-#include "fn_log.h"
 
 bool fp_is_stats_inode(const struct fp_inode *inode)
 {

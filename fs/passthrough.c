@@ -47,7 +47,6 @@
 #include <linux/capability.h>
 
 #include "fp.h"
-#include "fn_log.h"
 
 /* Why an open was not passed through, in the order /.stats lists them */
 #define FP_PT_REASONS(X)					\

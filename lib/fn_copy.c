@@ -13,7 +13,8 @@
  * refusal never turns the kernel path off for another.
  *
  * It runs inside the preload interposer too: no stdio, and raw system
- * calls for everything the preload wraps (fn_sys_* in fn_internal.h).
+ * calls for everything the preload wraps (fn_sys_* in fn_frontend.h).
+ * It reads no environment: the front ends set the chunk size.
  */
 #include <config.h>
 
@@ -22,7 +23,6 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,7 +37,8 @@
 
 static _Atomic uint64_t fn_chunk_size = FN_CHUNK_DEFAULT;
 /* A quarter of MemAvailable when last looked at; 0 if unknown */
-static _Atomic uint64_t fn_mem_cap;
+#define FN_MEM_CAP_UNREAD	UINT64_MAX	/* not looked at yet */
+static _Atomic uint64_t fn_mem_cap = FN_MEM_CAP_UNREAD;
 /* copy_file_range(2) probe: 0 not yet, 1 present, -1 ENOSYS */
 static atomic_int fn_kernel_state;
 static _Atomic(fn_cfr_fn) fn_cfr_hook;
@@ -143,6 +144,11 @@ uint64_t fn_effective_chunk_size(void)
 	uint64_t cap = atomic_load_explicit(&fn_mem_cap,
 					    memory_order_relaxed);
 
+	/* Read on first use: the library does nothing when it is loaded */
+	if (cap == FN_MEM_CAP_UNREAD) {
+		cap = fn_read_mem_cap();
+		atomic_store_explicit(&fn_mem_cap, cap, memory_order_relaxed);
+	}
 	if (cap && chunk > cap)
 		chunk = MAX(cap, FN_CHUNK_MIN);
 	return chunk;
@@ -160,111 +166,6 @@ FN_API int fn_set_chunk_size(uint64_t bytes)
 FN_API uint64_t fn_get_chunk_size(void)
 {
 	return atomic_load(&fn_chunk_size);
-}
-
-int fn_parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	unsigned int shift = 0;
-	const char *p = s;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	switch (*p) {
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 'b': case 'B': case '\0':
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (shift) {
-		p++;
-		if (*p == 'i')
-			p++;
-		if (*p == 'B')
-			p++;
-	} else if (*p) {
-		p++;	/* a lone "B" */
-	}
-	if (*p != '\0')
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = v << shift;
-	return 0;
-}
-
-void fn_format_size(uint64_t bytes, char *buf, size_t len)
-{
-	static const char units[] = "GMK";
-	unsigned int i;
-
-	for (i = 0; i < 3; i++) {
-		unsigned int shift = 30 - 10 * i;
-
-		if (bytes && bytes % (UINT64_C(1) << shift) == 0) {
-			snprintf(buf, len, "%llu%c",
-				 (unsigned long long)(bytes >> shift),
-				 units[i]);
-			return;
-		}
-	}
-	snprintf(buf, len, "%llu", (unsigned long long)bytes);
-}
-
-/* Say once on stderr that a variable was wrong, even without logging */
-static void fn_env_complain(const char *name, const char *value,
-			    const char *why, const char *kept)
-{
-	char line[512];
-	int n;
-
-	n = snprintf(line, sizeof(line), "libfncopy: %s=%s: %s, using %s\n",
-		     name, value, why, kept);
-	if (n > 0)
-		(void)!fn_sys_write(2, line, MIN((size_t)n, sizeof(line) - 1));
-}
-
-/* The environment is read once, when the library is loaded */
-__attribute__((constructor)) static void fn_copy_init(void)
-{
-	const char *s;
-	uint64_t v;
-	int lvl;
-
-	atomic_store(&fn_mem_cap, fn_read_mem_cap());
-	s = getenv("FNACCEL_CHUNK_SIZE");
-	if (s && *s) {
-		if (fn_parse_size(s, &v) < 0)
-			fn_env_complain("FNACCEL_CHUNK_SIZE", s,
-					"not a size", "4M");
-		else if (fn_set_chunk_size(v) < 0)
-			fn_env_complain("FNACCEL_CHUNK_SIZE", s,
-					"out of range (64K..1G)", "4M");
-	}
-	s = getenv("FNACCEL_LOG");
-	if (s && *s) {
-		lvl = fn_log_parse_level(s);
-		if (lvl < 0)
-			fn_env_complain("FNACCEL_LOG", s,
-					"not off, error, warn, info or debug",
-					"the default level");
-		else
-			fn_log_level = lvl;
-	}
 }
 
 /* ---- the copy ------------------------------------------------------- */
@@ -409,8 +310,7 @@ static int fn_buf_get(struct fn_copy *c, size_t len)
 		return 0;
 	want = (want + page - 1) & ~(page - 1);
 	/* mmap, not malloc: the preload may run us inside malloc's caller */
-	p = mmap(NULL, want, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = fn_sys_mmap_anon(want);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	c->buf = p;
@@ -678,7 +578,7 @@ FN_API ssize_t fn_copy_range(int fd_in, off_t *off_in, int fd_out,
 	if (ret > 0)
 		fn_copy_finish(&c, off_in, off_out);
 	if (c.buf)
-		munmap(c.buf, c.buf_len);
+		fn_sys_munmap(c.buf, c.buf_len);
 out:
 	fn_copy_account(&c, ret, t0);
 	if (ret < 0)

@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fn_internal.h: what libfncopy shares with fnaccel's other parts (the
- * preload and fnpassfs link the engine's objects directly) and with its
- * tests, but does not export: everything here has hidden visibility.
+ * fn_internal.h: what the engine's files in lib/ share, and what its
+ * unit tests reach into: the live counters, the effective chunk size,
+ * the test seam.  No front end includes it: they include fn_frontend.h,
+ * which this header extends.  Everything here has hidden visibility.
  */
 #ifndef FN_INTERNAL_H
 #define FN_INTERNAL_H
 
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
-#include <unistd.h>
 
-#include "fncopy.h"
-
-#ifndef MIN
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#endif
-#ifndef MAX
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
-#endif
+#include "fn_frontend.h"
 
 /* The live counters behind struct fn_stats; relaxed, they order nothing */
 struct fn_stats_live {
@@ -33,29 +24,8 @@ struct fn_stats_live {
 };
 extern struct fn_stats_live fn_live;
 
-static inline void fn_stat_add(atomic_uint_fast64_t *c, uint64_t n)
-{
-	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
-}
-
-/*
- * Parse a size: digits with an optional K, M or G suffix (powers of 1024,
- * either case, an optional "iB"/"B" after it).  0 or -EINVAL; never
- * wraps (-ERANGE when the value does not fit in 64 bits).
- */
-int fn_parse_size(const char *s, uint64_t *out);
-/* "64K", "4M", "1G" or plain bytes when not a whole multiple: into buf */
-void fn_format_size(uint64_t bytes, char *buf, size_t len);
-
 /* The chunk size the fallback uses: the set size, capped by memory */
 uint64_t fn_effective_chunk_size(void);
-
-/*
- * Append "key value\n" to buf at *pos (snprintf rules: *pos grows by the
- * full length even when buf is too small).  For other parts' stats text.
- */
-void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
-		     uint64_t value);
 
 /*
  * Test seam: the function the kernel path calls instead of
@@ -65,37 +35,5 @@ void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
 typedef ssize_t (*fn_cfr_fn)(int fd_in, off_t *off_in, int fd_out,
 			     off_t *off_out, size_t len, unsigned int flags);
 void fn_test_set_copy_file_range(fn_cfr_fn fn);
-
-/*
- * Raw system calls for what the preload interposes: the engine and the
- * log writer run inside libfnaccel.so, where calling the libc names would
- * call our own wrappers.  They return -1 and set errno like libc.
- */
-static inline ssize_t fn_sys_pread(int fd, void *buf, size_t n, off_t off)
-{
-	return syscall(SYS_pread64, fd, buf, n, off);
-}
-
-static inline ssize_t fn_sys_pwrite(int fd, const void *buf, size_t n,
-				    off_t off)
-{
-	return syscall(SYS_pwrite64, fd, buf, n, off);
-}
-
-static inline ssize_t fn_sys_write(int fd, const void *buf, size_t n)
-{
-	return syscall(SYS_write, fd, buf, n);
-}
-
-static inline ssize_t fn_sys_copy_file_range(int fd_in, off_t *off_in,
-					     int fd_out, off_t *off_out,
-					     size_t len, unsigned int flags)
-{
-	return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out,
-		       len, flags);
-}
-
-/* Nanoseconds on CLOCK_MONOTONIC */
-uint64_t fn_now_ns(void);
 
 #endif /* FN_INTERNAL_H */

@@ -27,6 +27,19 @@ static const char *const fn_log_names[] = {
 	"off", "error", "warn", "info", "debug",
 };
 
+FN_API int fn_set_log_level(int level)
+{
+	if (level < FN_LOG_LEVEL_OFF || level > FN_LOG_LEVEL_DEBUG)
+		return -EINVAL;
+	fn_log_level = level;
+	return 0;
+}
+
+FN_API int fn_get_log_level(void)
+{
+	return fn_log_level;
+}
+
 void fn_log_set_fd(int fd)
 {
 	fn_log_fd = fd;

@@ -5,21 +5,21 @@
  * FN_LOG_ENABLED (configure --enable-logging) is always defined, 0 or 1:
  * with 0 the calls still compile, so their formats are checked, and the
  * optimizer removes them, even at -O0 (the condition is a constant 0).
- * The run-time level comes from FN_LOG_DEFAULT_LEVEL, then FNACCEL_LOG or
- * a mount option, set once at startup.
+ * The run-time level comes from FN_LOG_DEFAULT_LEVEL, then what a front
+ * end sets once at startup (FNACCEL_LOG, a mount option) with
+ * fn_set_log_level().
  */
 #ifndef FN_LOG_H
 #define FN_LOG_H
 
 #include <stdbool.h>
 
-#define FN_LOG_LEVEL_OFF	0
-#define FN_LOG_LEVEL_ERROR	1
-#define FN_LOG_LEVEL_WARN	2
-#define FN_LOG_LEVEL_INFO	3
-#define FN_LOG_LEVEL_DEBUG	4
+#include "fncopy.h"
 
-/* The run-time level; written once at startup, read without a lock */
+/*
+ * The run-time level (FN_LOG_LEVEL_* in fncopy.h); set once at startup by
+ * fn_set_log_level(), read without a lock
+ */
 extern int fn_log_level;
 
 #define FN_LOG(lvl, fmt, ...)						\

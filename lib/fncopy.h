@@ -100,10 +100,27 @@ FN_API FN_MUST_CHECK ssize_t fn_copy_ranges(int fd_in, int fd_out,
 					    const struct fn_range *r, size_t n,
 					    unsigned int flags);
 
+/*
+ * The library reads no environment: a program sets what it wants (the
+ * front ends of fnaccel read FNACCEL_CHUNK_SIZE and FNACCEL_LOG).
+ */
+
 /* Fallback chunk size: 0, or -EINVAL outside FN_CHUNK_MIN..FN_CHUNK_MAX */
 FN_API FN_MUST_CHECK int fn_set_chunk_size(uint64_t bytes);
 /* The size set (default FN_CHUNK_DEFAULT); copy_chunk_size shows the cap */
 FN_API uint64_t fn_get_chunk_size(void);
+
+/* Log levels; lines are written only by a build with --enable-logging */
+#define FN_LOG_LEVEL_OFF	0
+#define FN_LOG_LEVEL_ERROR	1
+#define FN_LOG_LEVEL_WARN	2
+#define FN_LOG_LEVEL_INFO	3
+#define FN_LOG_LEVEL_DEBUG	4
+
+/* Set at startup, before copies run: 0, or -EINVAL outside OFF..DEBUG */
+FN_API FN_MUST_CHECK int fn_set_log_level(int level);
+/* The level set (default: the build's, FN_LOG_DEFAULT_LEVEL) */
+FN_API int fn_get_log_level(void);
 
 /* Whether the kernel has copy_file_range(2); probed once */
 FN_API bool fn_kernel_copy_supported(void);

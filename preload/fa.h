@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "fn_internal.h"
+#include "fn_frontend.h"
 
 #define FA_EXPORT __attribute__((visibility("default")))
 #define FA_TLS __thread __attribute__((tls_model("initial-exec")))

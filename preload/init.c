@@ -2,14 +2,15 @@
 /*
  * init.c: the preload's configuration, statistics and exit dump.
  *
- * The constructor reads the FNACCEL_* variables once (the engine's own
- * constructor reads FNACCEL_CHUNK_SIZE and FNACCEL_LOG); until it has run
- * the wrappers only forward.  A bad value is reported once on stderr and
- * the default kept.  With FNACCEL_STATS=PATH the destructor appends one
- * block of "key value" lines (pid, argv0, the engine's keys, the
- * preload's keys, an empty line) with a single O_APPEND write(2), so
- * blocks of concurrent processes never interleave.  A forked child starts
- * with zeroed counters, so each block counts one process only.
+ * The constructor reads the FNACCEL_* variables once, the engine's
+ * FNACCEL_CHUNK_SIZE and FNACCEL_LOG included (the library itself reads
+ * no environment); until it has run the wrappers only forward.  A bad
+ * value is reported once on stderr and the default kept.  With
+ * FNACCEL_STATS=PATH the destructor appends one block of "key value"
+ * lines (pid, argv0, the engine's keys, the preload's keys, an empty
+ * line) with a single O_APPEND write(2), so blocks of concurrent
+ * processes never interleave.  A forked child starts with zeroed
+ * counters, so each block counts one process only.
  */
 #include <config.h>
 
@@ -26,7 +27,6 @@
 
 #include "fa.h"
 #include "fa_fs.h"
-#include "fn_log.h"
 
 struct fa_config fa_config = {
 	.verify_reread = true,
@@ -130,6 +130,7 @@ static void fa_read_env(void)
 	uint64_t v;
 	int fd;
 
+	fn_env_apply("libfnaccel");
 	fa_read_fs(FA_FS_DEFAULT);
 	fa_config.disabled = fa_env_true(getenv("FNACCEL_DISABLE"));
 	fa_config.cfr_fallback = fa_env_true(getenv("FNACCEL_CFR_FALLBACK"));

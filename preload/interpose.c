@@ -40,36 +40,47 @@ ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen);
 ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off,
 		      size_t buflen);
 
-FA_EXPORT ssize_t read(int fd, void *buf, size_t n)
+/*
+ * read and pread are aliases of local functions, which the fortified
+ * entries call: a call to the exported name would go through the PLT,
+ * to whatever another preloaded library binds there.
+ */
+static ssize_t fa_wrap_read(int fd, void *buf, size_t n)
 {
 	if (!fa_active())
 		return fa_call_read(fd, buf, n);
 	return fa_read(fd, buf, n, 0, false);
 }
 
+FA_EXPORT ssize_t read(int fd, void *buf, size_t n)
+	__attribute__((alias("fa_wrap_read")));
+
 FA_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
 	if (n > buflen)
 		__chk_fail();
-	return read(fd, buf, n);
+	return fa_wrap_read(fd, buf, n);
 }
 
-FA_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+static ssize_t fa_wrap_pread(int fd, void *buf, size_t n, off_t off)
 {
 	if (!fa_active())
 		return fa_call_pread(fd, buf, n, off);
 	return fa_read(fd, buf, n, off, true);
 }
 
+FA_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+	__attribute__((alias("fa_wrap_pread")));
+
 FA_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
-	__attribute__((alias("pread")));
+	__attribute__((alias("fa_wrap_pread")));
 
 FA_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off,
 			      size_t buflen)
 {
 	if (n > buflen)
 		__chk_fail();
-	return pread(fd, buf, n, off);
+	return fa_wrap_pread(fd, buf, n, off);
 }
 
 FA_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off,

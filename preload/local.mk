@@ -13,7 +13,7 @@ lib_LTLIBRARIES += %reldir%/libfnaccel.la
 	%reldir%/interpose.c \
 	%reldir%/real.c \
 	%reldir%/track.c
-%canon_reldir%_libfnaccel_la_LIBADD = lib/libfncore.la
+%canon_reldir%_libfnaccel_la_LIBADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_libfnaccel_la_LDFLAGS = -module -avoid-version -shared \
 	-no-undefined \
 	-Wl,--version-script=$(srcdir)/%reldir%/exports.map

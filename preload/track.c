@@ -55,7 +55,6 @@
 #include <xxhash.h>
 
 #include "fa.h"
-#include "fn_log.h"
 
 #define FA_OFF_MAX ((off_t)INT64_MAX)
 
@@ -224,8 +223,7 @@ static char *fa_scratch_get(int *slot)
 			continue;
 		p = atomic_load(&fa_scratch[i]);
 		if (p == NULL) {
-			p = mmap(NULL, FA_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			p = fn_sys_mmap_anon(FA_SCRATCH_SIZE);
 			if (p == MAP_FAILED) {
 				atomic_store(&fa_scratch_busy[i], false);
 				return NULL;
@@ -236,15 +234,14 @@ static char *fa_scratch_get(int *slot)
 		return p;
 	}
 	*slot = -1;
-	p = mmap(NULL, FA_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = fn_sys_mmap_anon(FA_SCRATCH_SIZE);
 	return p == MAP_FAILED ? NULL : p;
 }
 
 static void fa_scratch_put(char *p, int slot)
 {
 	if (slot < 0)
-		munmap(p, FA_SCRATCH_SIZE);
+		fn_sys_munmap(p, FA_SCRATCH_SIZE);
 	else
 		atomic_store(&fa_scratch_busy[slot], false);
 }

@@ -2,9 +2,12 @@
 /*
  * fncp: copy one file with the engine and print what it did.
  *
- *	fncp [--sparse] [--no-kernel] [--chunk SIZE] [--stats]
+ *	fncp [--sparse] [--no-kernel] [--chunk SIZE] [--env] [--stats]
  *	     [--offsets IN OUT] [--len N] SRC DST
  *
+ * --env reads FNACCEL_CHUNK_SIZE and FNACCEL_LOG as fnaccel's front ends
+ * do (fn_env_apply()); without it the environment changes nothing, as
+ * for any program linking the library.
  * DST is created (mode 0644) or truncated unless --offsets is given, in
  * which case it is opened without truncation and the range is copied in
  * place.  Prints "copied N" and, with --stats, the engine's statistics.
@@ -23,12 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fn_internal.h"
+#include "fn_frontend.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fncp [--sparse] [--no-kernel] [--chunk SIZE] "
-		   "[--stats] [--offsets IN OUT] [--len N] SRC DST\n");
+		   "[--env] [--stats] [--offsets IN OUT] [--len N] SRC DST\n");
 }
 
 static int parse_num(const char *what, const char *s, uint64_t *v)
@@ -46,6 +49,7 @@ int main(int argc, char **argv)
 		{ "sparse", no_argument, NULL, 's' },
 		{ "no-kernel", no_argument, NULL, 'n' },
 		{ "chunk", required_argument, NULL, 'c' },
+		{ "env", no_argument, NULL, 'e' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "offsets", required_argument, NULL, 'o' },
 		{ "len", required_argument, NULL, 'l' },
@@ -74,6 +78,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			flags |= FN_COPY_NO_KERNEL;
+			break;
+		case 'e':
+			fn_env_apply("fncp");
 			break;
 		case 'S':
 			stats = true;

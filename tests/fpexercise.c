@@ -48,7 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fn_internal.h"
+#include "fn_frontend.h"
 
 #define FP_MAX_FILES	8
 #define FP_HISTORY	16

@@ -12,7 +12,7 @@ check_LTLIBRARIES += %reldir%/libtap.la
 %canon_reldir%_libtap_la_SOURCES = %reldir%/tap.c %reldir%/tap.h
 
 # C unit tests link the engine's objects (they reach hidden internals)
-FN_TEST_LIBS = %reldir%/libtap.la lib/libfncore.la
+FN_TEST_LIBS = %reldir%/libtap.la lib/libfnfront.la lib/libfncore.la
 FN_TEST_LINKFLAGS = -no-install
 
 EXTRA_DIST += %reldir%/test-lib.sh
@@ -25,7 +25,7 @@ clean-local-tests:
 # fncp: the engine on the command line, for the demo and shell tests
 noinst_PROGRAMS += %reldir%/fncp
 %canon_reldir%_fncp_SOURCES = %reldir%/fncp.c
-%canon_reldir%_fncp_LDADD = lib/libfncore.la
+%canon_reldir%_fncp_LDADD = lib/libfnfront.la lib/libfncore.la
 
 # ---- engine tests (lib/): t-*.c unit tests, t0xxx end to end ----------
 # (add TESTS and check_PROGRAMS for the engine here)
@@ -137,7 +137,7 @@ check_PROGRAMS += %reldir%/fp-ops
 # fpexercise: seeded random data-integrity exerciser (t2501)
 check_PROGRAMS += %reldir%/fpexercise
 %canon_reldir%_fpexercise_SOURCES = %reldir%/fpexercise.c
-%canon_reldir%_fpexercise_LDADD = lib/libfncore.la
+%canon_reldir%_fpexercise_LDADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
 TESTS += %reldir%/t2501-exercise.sh
 EXTRA_DIST += %reldir%/t2501-exercise.sh

@@ -9,6 +9,7 @@
 #include "fncopy.h"
 #include "fncopy.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "tap.h"
@@ -20,7 +21,7 @@ int main(void)
 	char buf[1];
 	int n;
 
-	plan(6);
+	plan(9);
 	is_string(FN_EXPECTED_VERSION, fn_version(), "fn_version()");
 	ok(FN_COPY_FLAGS_ALL == (FN_COPY_SPARSE | FN_COPY_NO_KERNEL),
 	   "flags");
@@ -31,5 +32,9 @@ int main(void)
 	is_int(4194304, (long)s.copy_chunk_size, "fn_stats_get links");
 	n = fn_stats_format(buf, sizeof(buf));
 	ok(n > 0 && buf[0] == '\0', "fn_stats_format links");
+	is_int(-EINVAL, fn_set_log_level(FN_LOG_LEVEL_DEBUG + 1),
+	       "fn_set_log_level refuses a level above debug");
+	is_int(0, fn_set_log_level(FN_LOG_LEVEL_WARN), "fn_set_log_level");
+	is_int(FN_LOG_LEVEL_WARN, fn_get_log_level(), "fn_get_log_level");
 	return 0;
 }

@@ -18,7 +18,7 @@ int main()
 	struct fn_range r = { 0, 0, 0 };
 	char buf[4096];
 
-	plan(5);
+	plan(6);
 	is_string(FN_EXPECTED_VERSION, fn_version(), "fn_version() from C++");
 	ok(sizeof(s) == 17 * sizeof(uint64_t), "struct fn_stats from C++");
 	fn_stats_reset();
@@ -29,5 +29,7 @@ int main()
 	ok(fn_stats_format(buf, sizeof(buf)) > 0 &&
 	   std::strncmp(buf, "copy_ops 0\n", 11) == 0,
 	   "fn_stats_format from C++");
+	is_int(0, fn_set_log_level(FN_LOG_LEVEL_OFF) + fn_get_log_level(),
+	       "fn_set_log_level and fn_get_log_level from C++");
 	return 0;
 }

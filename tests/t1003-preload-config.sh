@@ -67,6 +67,24 @@ test_expect_success 'FNACCEL_MIN_SIZE=junk: a message, the default kept' '
 	fn_expect_stat preload_write_substituted_ops 32 st
 '
 
+# The library reads no environment: the preload applies the engine's
+# variables for it (fn_env_apply)
+test_expect_success 'FNACCEL_CHUNK_SIZE=1M: the engine of the preload uses it' '
+	rm -f st &&
+	FNACCEL_CHUNK_SIZE=1M fn_preload st cat /dev/null 2>err &&
+	test ! -s err &&
+	fn_expect_stat copy_chunk_size 1048576 st
+'
+
+test_expect_success 'FNACCEL_CHUNK_SIZE=3K and FNACCEL_LOG=loud: a message each, the defaults kept' '
+	rm -f st &&
+	FNACCEL_CHUNK_SIZE=3K FNACCEL_LOG=loud fn_preload st cat /dev/null 2>err &&
+	grep -x "libfnaccel: FNACCEL_CHUNK_SIZE=3K: out of range (64K..1G), using 4M" err &&
+	grep "^libfnaccel: FNACCEL_LOG=loud: " err &&
+	test "$(wc -l <err)" = 2 &&
+	fn_expect_stat copy_chunk_size 4194304 st
+'
+
 test_expect_success 'FNACCEL_FS=none on XFS: nothing substituted' '
 	rm -f st &&
 	FNACCEL_FS=none fn_preload st dd if=xfs/a of=xfs/f1 bs=128k 2>/dev/null &&
@@ -129,6 +147,32 @@ test_expect_success 'FNACCEL_CFR_FALLBACK=1: the engine copies across' '
 	echo ok >ok.txt && cmp ok.txt out.txt && cmp tmp/a ext4/c2 &&
 	fn_expect_stat preload_cfr_ops 2 st &&
 	fn_expect_stat preload_cfr_fallback_ops 2 st
+'
+
+# The engine maps and unmaps a buffer of its own for the fallback: that
+# is no unmapping of the program, after which a tracked read may not be
+# copied (preload_skip_mapping_changed)
+test_expect_success 'FNACCEL_CFR_FALLBACK=1: a fallback between a read and its write cancels no copy' '
+	rm -f st &&
+	cat >between.py <<-\PY &&
+	import os, sys
+	src = os.open(sys.argv[1], os.O_RDONLY)
+	dst = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+	cin = os.open(sys.argv[3], os.O_RDONLY)
+	cout = os.open(sys.argv[4], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+	b = os.read(src, 131072)
+	print(os.copy_file_range(cin, cout, 1 << 20))
+	print(os.write(dst, b))
+	PY
+	FNACCEL_CFR_FALLBACK=1 fn_preload st \
+		fn_python between.py xfs/a xfs/between tmp/a ext4/between >out.txt &&
+	printf "1048576\n131072\n" >want.txt && cmp want.txt out.txt &&
+	cmp -n 131072 xfs/a xfs/between && cmp -n 1048576 tmp/a ext4/between &&
+	fn_expect_stat preload_cfr_fallback_ops 1 st &&
+	fn_expect_stat copy_fallback_exdev 1 st &&
+	fn_expect_stat preload_skip_mapping_changed 0 st &&
+	fn_expect_stat preload_read_tracked_ops 1 st &&
+	fn_expect_stat preload_write_substituted_ops 1 st
 '
 
 test_expect_success 'FNACCEL_STATS: one block per process, whole, in order' '

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fn_frontend.h: what the engine lends its front ends (the preload,
+ * fnpassfs, fnbench, the test programs) beyond fncopy.h: the FNACCEL_*
+ * variables the library itself never reads, size words, raw system
+ * calls, the statistics text and the clock, and logging (fn_log.h).  A
+ * front end includes fncopy.h's interface through this header and no
+ * other of lib/.  Everything here has hidden visibility; fn_env_apply()
+ * and the size words are in libfnfront, the rest in the engine's core.
+ */
+#ifndef FN_FRONTEND_H
+#define FN_FRONTEND_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "fncopy.h"
+#include "fn_log.h"
+
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+
+/* A counter of the process's statistics; relaxed, they order nothing */
+static inline void fn_stat_add(atomic_uint_fast64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/*
+ * FNACCEL_CHUNK_SIZE and FNACCEL_LOG, for a front end at startup: each
+ * valid one is set (fn_set_chunk_size(), fn_set_log_level()); a bad one
+ * is said once on stderr ("WHO: NAME=VALUE: why, using DEFAULT") and the
+ * setting left alone.  The library never calls it.
+ */
+void fn_env_apply(const char *who);
+
+/*
+ * Parse a size: digits with an optional K, M or G suffix (powers of 1024,
+ * either case, an optional "iB"/"B" after it).  0 or -EINVAL; never
+ * wraps (-ERANGE when the value does not fit in 64 bits).
+ */
+int fn_parse_size(const char *s, uint64_t *out);
+/* "64K", "4M", "1G" or plain bytes when not a whole multiple: into buf */
+void fn_format_size(uint64_t bytes, char *buf, size_t len);
+
+/*
+ * Append "key value\n" to buf at *pos (snprintf rules: *pos grows by the
+ * full length even when buf is too small).  For other parts' stats text.
+ */
+void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
+		     uint64_t value);
+
+/*
+ * Raw system calls for what the preload interposes: the engine and the
+ * log writer run inside libfnaccel.so, where calling the libc names would
+ * call our own wrappers.  They return -1 and set errno like libc.
+ */
+static inline ssize_t fn_sys_pread(int fd, void *buf, size_t n, off_t off)
+{
+	return syscall(SYS_pread64, fd, buf, n, off);
+}
+
+static inline ssize_t fn_sys_pwrite(int fd, const void *buf, size_t n,
+				    off_t off)
+{
+	return syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+static inline ssize_t fn_sys_write(int fd, const void *buf, size_t n)
+{
+	return syscall(SYS_write, fd, buf, n);
+}
+
+static inline ssize_t fn_sys_copy_file_range(int fd_in, off_t *off_in,
+					     int fd_out, off_t *off_out,
+					     size_t len, unsigned int flags)
+{
+	return syscall(SYS_copy_file_range, fd_in, off_in, fd_out, off_out,
+		       len, flags);
+}
+
+/*
+ * An anonymous private read-write mapping of len bytes (MAP_FAILED and
+ * errno on failure), and its unmapping.  Inside libfnaccel.so munmap()
+ * is the preload's wrapper, which bumps the mapping generation and so
+ * cancels every thread's tracked read: a buffer of our own must not.
+ */
+static inline void *fn_sys_mmap_anon(size_t len)
+{
+#ifdef SYS_mmap2
+	/* 32-bit ABIs, where SYS_mmap takes its arguments in memory */
+	return (void *)syscall(SYS_mmap2, NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#else
+	return (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#endif
+}
+
+static inline int fn_sys_munmap(void *addr, size_t len)
+{
+	return (int)syscall(SYS_munmap, addr, len);
+}
+
+/* Nanoseconds on CLOCK_MONOTONIC */
+uint64_t fn_now_ns(void);
+
+#endif /* FN_FRONTEND_H */
