@@ -233,9 +233,7 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 				break;
 		} else {
 			/* relative to the open directory: no descriptor lent */
-			ret = fp_do_lookup(dir, dirfd(d->dp), name,
-					   fp_lookup_hint(dir, d->entry->d_ino),
-					   &e);
+			ret = fp_do_lookup(dir, dirfd(d->dp), name, &e);
 			if (ret == -ENOENT)
 				goto next_entry;	/* raced with unlink */
 			/*

@@ -28,12 +28,12 @@
 /* ---- inodes and names ------------------------------------------------ */
 
 static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent, int pfd,
-			   const char *name, enum fp_lookup how, int ret)
+			   const char *name, int ret)
 {
 	struct fuse_entry_param e;
 
 	if (ret == 0)
-		ret = fp_do_lookup(parent, pfd, name, how, &e);
+		ret = fp_do_lookup(parent, pfd, name, &e);
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
@@ -54,7 +54,7 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	fp_creds_enter(req);
-	ret = fp_do_lookup(p, pfd, name, FP_LOOKUP_KNOWN, &e);
+	ret = fp_do_lookup(p, pfd, name, &e);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 	if (ret == -ENOENT && fp_fs.cfg.negative_timeout > 0) {
@@ -390,7 +390,7 @@ void fp_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	if (mknodat(pfd, name, mode, rdev) < 0)
 		ret = -errno;
 	fp_umask_leave();
-	fp_reply_entry(req, p, pfd, name, FP_LOOKUP_NEW, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 }
@@ -414,7 +414,7 @@ void fp_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	if (mkdirat(pfd, name, mode) < 0)
 		ret = -errno;
 	fp_umask_leave();
-	fp_reply_entry(req, p, pfd, name, FP_LOOKUP_NEW, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 }
@@ -437,7 +437,7 @@ void fp_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	fp_creds_enter(req);
 	if (symlinkat(link, pfd, name) < 0)
 		ret = -errno;
-	fp_reply_entry(req, p, pfd, name, FP_LOOKUP_NEW, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 }
@@ -478,7 +478,7 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 	fp_creds_enter(req);
 	if (linkat(AT_FDCWD, path, pfd, name, AT_SYMLINK_FOLLOW) < 0)
 		ret = -errno;
-	fp_reply_entry(req, p, pfd, name, FP_LOOKUP_KNOWN, ret);
+	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 	fp_inode_fd_put(in);

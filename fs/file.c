@@ -280,7 +280,7 @@ void fp_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		fp_reply_err(req, -ret);
 		return;
 	}
-	ret = fp_do_lookup(p, pfd, name, FP_LOOKUP_NEW, &e);
+	ret = fp_do_lookup(p, pfd, name, &e);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 	if (ret < 0) {

@@ -70,8 +70,8 @@ enum fp_op {
 	X(write_splice_bytes)	/* of those, received by splice */	\
 	X(copy_file_range_bytes)					\
 	X(handle_fallbacks)	/* inodes added with a descriptor */	\
-	X(lookups_known)	/* a known inode, found not opened */	\
-	X(lookups_by_handle)	/* of those, told by its handle */	\
+	X(lookups_known)	/* names of known inodes, not opened */ \
+	X(lookups_by_handle)	/* of those, told by their handle */	\
 	X(fd_cache_hits)	/* descriptor found in the cache */	\
 	X(fd_cache_misses)	/* reopened by handle */		\
 	X(fd_cache_evictions)	/* closed to stay within fd_cache */	\
@@ -105,6 +105,7 @@ struct fp_inode {
 	bool drop_fd;		/* unlinked: close fd when given back */
 	bool stale;		/* handle gone, out of the table */
 	bool unlinked_here;	/* a name removed through the mount */
+	atomic_bool unverified;	/* handle and number not seen to match */
 	unsigned char handle_size;	/* 0: no handle */
 	unsigned char handle[];	/* a struct file_handle, handle_size */
 };
@@ -203,11 +204,8 @@ void fp_inode_unlinked(dev_t dev, ino_t ino);
 int fp_inode_check_removed(struct fp_inode *in, const struct stat *st);
 bool fp_fd_exhausted(int err);
 bool fp_inode_close_silent(const struct fp_inode *in, int fd);
-/* How fp_do_lookup() looks a name up: see there */
-enum fp_lookup { FP_LOOKUP_KNOWN, FP_LOOKUP_NEW };
 int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
-		 enum fp_lookup how, struct fuse_entry_param *e);
-enum fp_lookup fp_lookup_hint(const struct fp_inode *dir, ino_t d_ino);
+		 struct fuse_entry_param *e);
 int fp_do_lookup_fd(int fd, struct fuse_entry_param *e);
 void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);

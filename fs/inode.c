@@ -18,6 +18,11 @@
  * fp_inode_fd() and gives it back with fp_inode_fd_put(); a borrowed
  * descriptor is never closed under it.
  *
+ * A lookup opens nothing (fp_do_lookup()): fstatat(2) of the name gives
+ * its number, which names a known inode surely when a descriptor of that
+ * inode is open; else the name's handle (name_to_handle_at(2)) finds the
+ * known inode or makes a new one, opened by handle at its first use.
+ *
  * Where handles are not to be had, an inode keeps an O_PATH descriptor
  * for its whole life, as before: a daemon without CAP_DAC_READ_SEARCH
  * (open_by_handle_at(2) needs it), a FUSE backing (its handles stop
@@ -426,10 +431,15 @@ static void fp_inode_stale(struct fp_fs *fs, struct fp_inode *in)
 	fp_count(&fs->cnt.stale_handles, 1);
 }
 
-/* A new O_PATH descriptor of in (which has a handle), or -errno */
+/*
+ * A new O_PATH descriptor of in (which has a handle), or -errno; -ESTALE
+ * too when the handle of an unverified inode opens a file of another
+ * number (fp_inode_get_by_name()).
+ */
 static int fp_inode_reopen(struct fp_inode *in)
 {
 	union fp_handle_buf hb;
+	struct stat st;
 	int fd;
 
 	memcpy(hb.buf, in->handle, in->handle_size);
@@ -437,7 +447,18 @@ static int fp_inode_reopen(struct fp_inode *in)
 	if (fd < 0 && fp_fd_exhausted(errno))
 		fd = open_by_handle_at(in->mount_fd, &hb.fh,
 				       O_PATH | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	if (atomic_load_explicit(&in->unverified, memory_order_acquire)) {
+		if (fstat(fd, &st) < 0 || st.st_dev != in->dev ||
+		    st.st_ino != in->ino) {
+			close(fd);
+			return -ESTALE;
+		}
+		atomic_store_explicit(&in->unverified, false,
+				      memory_order_release);
+	}
+	return fd;
 }
 
 /*
@@ -656,6 +677,64 @@ static struct fp_inode *fp_inode_new(const struct stat *st,
 }
 
 /*
+ * Add made (a new inode for the file of st) to the table, or take the
+ * known inode of that file instead (one the table has with a descriptor
+ * open, or with made's handle) and free made; either way with one lookup
+ * reference.  fd is an O_PATH descriptor of the file, kept (cached, or
+ * the inode's own without a handle) or closed; -1 for none, when made has
+ * a handle.  An inode of the number with another handle is another
+ * generation, stale from now on.
+ */
+static struct fp_inode *fp_itable_add(struct fp_inode *made, int fd)
+{
+	struct fp_fs *fs = &fp_fs;
+	struct fp_inode *in, *old;
+	int victims[FP_EVICT_BATCH + 1];
+	size_t n = 0, h;
+
+	pthread_mutex_lock(&fs->itable_lock);
+	old = fp_itable_find(fs, made->dev, made->ino);
+	if (old != NULL && (old->handle_size == 0 || old->fd >= 0 ||
+			    (old->handle_size == made->handle_size &&
+			     memcmp(old->handle, made->handle,
+				    made->handle_size) == 0))) {
+		/* the same file: known, or added by another thread */
+		in = old;
+		in->nlookup++;
+		if (fd >= 0 && in->handle_size > 0 && in->fd < 0)
+			n = fp_fd_cache_add(fs, in, fd, false, victims);
+		else if (fd >= 0)
+			victims[n++] = fd;
+		pthread_mutex_unlock(&fs->itable_lock);
+		fp_close_all(victims, n);
+		free(made);
+		return in;
+	}
+	/* its number now names another file (another generation) */
+	if (old != NULL)
+		fp_inode_stale(fs, old);
+	in = made;
+	h = fp_hash(in->dev, in->ino, fs->nbuckets);
+	in->next = fs->buckets[h];
+	fs->buckets[h] = in;
+	atomic_fetch_add(&fs->ninodes, 1);
+	if (in->handle_size > 0) {
+		atomic_fetch_add(&fs->ninodes_handle, 1);
+		if (fd >= 0)
+			n = fp_fd_cache_add(fs, in, fd, false, victims);
+	} else {
+		in->fd = fd;
+		atomic_fetch_add(&fs->ninodes_fd, 1);
+		fp_count(&fs->cnt.handle_fallbacks, 1);
+	}
+	if (atomic_load(&fs->ninodes) > fs->nbuckets)
+		fp_itable_grow(fs);
+	pthread_mutex_unlock(&fs->itable_lock);
+	fp_close_all(victims, n);
+	return in;
+}
+
+/*
  * Find or add the inode of the backing file open as fd (O_PATH) with
  * attributes st, taking one lookup reference.  Takes ownership of fd:
  * kept as the inode's descriptor (cached, or for its life without a
@@ -666,9 +745,7 @@ static struct fp_inode *fp_inode_get(int fd, const struct stat *st)
 	struct fp_fs *fs = &fp_fs;
 	const struct fp_mount *m;
 	union fp_handle_buf hb;
-	struct fp_inode *in, *old, *made;
-	int victims[FP_EVICT_BATCH + 1];
-	size_t n = 0;
+	struct fp_inode *in, *made;
 
 	/* the root can come back through a bind mount or a hard link loop */
 	if (st->st_dev == fs->root.dev && st->st_ino == fs->root.ino) {
@@ -684,43 +761,44 @@ static struct fp_inode *fp_inode_get(int fd, const struct stat *st)
 		close(fd);
 		return NULL;
 	}
-	pthread_mutex_lock(&fs->itable_lock);
-	old = fp_itable_find(fs, st->st_dev, st->st_ino);
-	if (old != NULL && (old->handle_size == 0 || old->fd >= 0 ||
-			    (old->handle_size == made->handle_size &&
-			     memcmp(old->handle, made->handle,
-				    made->handle_size) == 0))) {
-		/* the same file: known, or added by another thread */
-		in = old;
-		in->nlookup++;
-		if (in->handle_size > 0 && in->fd < 0)
-			n = fp_fd_cache_add(fs, in, fd, false, victims);
-		else
-			victims[n++] = fd;
-		pthread_mutex_unlock(&fs->itable_lock);
-		fp_close_all(victims, n);
-		free(made);
-		return in;
+	return fp_itable_add(made, fd);
+}
+
+/*
+ * Find or add the inode of name in the directory open as pfd, whose
+ * attributes fstatat(2) gave in st, by its handle alone: no descriptor is
+ * opened, the first use of the inode opens it by handle.  The handle and
+ * st come from two calls on the name, which a rename beside the mount may
+ * separate: the inode is marked unverified, and its first reopen checks
+ * that the handle's file has st's number (else the inode is stale, and
+ * the kernel's next lookup finds the file the name has then).  NULL when
+ * the name's mount is not known by handle yet (the caller opens the name:
+ * its first file there probes the mount) or memory is short.
+ */
+static struct fp_inode *fp_inode_get_by_name(int pfd, const char *name,
+					     const struct stat *st)
+{
+	const struct fp_mount *m;
+	union fp_handle_buf hb;
+	struct fp_inode *in, *made;
+	int mnt_id;
+
+	hb.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(pfd, name, &hb.fh, &mnt_id, 0) < 0)
+		return NULL;
+	m = fp_mount_find(mnt_id);
+	if (m == NULL || !m->handles)
+		return NULL;
+	made = fp_inode_new(st, m, &hb);
+	if (made == NULL)
+		return NULL;
+	atomic_store(&made->unverified, true);
+	in = fp_itable_add(made, -1);
+	if (in != made) {
+		/* known with this handle (or opened by another thread) */
+		fp_count(&fp_fs.cnt.lookups_known, 1);
+		fp_count(&fp_fs.cnt.lookups_by_handle, 1);
 	}
-	/* its number now names another file (another generation) */
-	if (old != NULL)
-		fp_inode_stale(fs, old);
-	in = made;
-	in->next = fs->buckets[fp_hash(in->dev, in->ino, fs->nbuckets)];
-	fs->buckets[fp_hash(in->dev, in->ino, fs->nbuckets)] = in;
-	atomic_fetch_add(&fs->ninodes, 1);
-	if (in->handle_size > 0) {
-		atomic_fetch_add(&fs->ninodes_handle, 1);
-		n = fp_fd_cache_add(fs, in, fd, false, victims);
-	} else {
-		in->fd = fd;
-		atomic_fetch_add(&fs->ninodes_fd, 1);
-		fp_count(&fs->cnt.handle_fallbacks, 1);
-	}
-	if (atomic_load(&fs->ninodes) > fs->nbuckets)
-		fp_itable_grow(fs);
-	pthread_mutex_unlock(&fs->itable_lock);
-	fp_close_all(victims, n);
 	return in;
 }
 
@@ -748,112 +826,71 @@ static int fp_entry_of(int fd, struct fuse_entry_param *e)
 }
 
 /*
- * Find the inode of name in the directory open as pfd, if the table knows
- * it, without opening the file: *inp with one more lookup reference and
- * its attributes in st, or NULL when the table must decide (a new file,
- * or a number that now names another generation).  fstatat(2) gives
- * (st_dev, st_ino), and a known inode of that number is surely this file
- * when a descriptor of it is open (the inode's own, or a cached one): the
- * file lives, so no other has its number.  An inode known by handle only
- * is this file when the name's handle is the stored one.  0, or -errno of
- * fstatat(2) (what opening the name would say: ENOENT, EACCES, ENOTDIR).
+ * The known inode of (st_dev, st_ino) with one more lookup reference, if
+ * a descriptor of it is open (the inode's own, or a cached one): then it
+ * is surely the file fstatat(2) gave st of, as the file lives, so no
+ * other has its number.  NULL when the handle must decide.
  */
-static int fp_lookup_known(int pfd, const char *name, struct stat *st,
-			   struct fp_inode **inp)
+static struct fp_inode *fp_inode_find_open(const struct stat *st)
 {
 	struct fp_fs *fs = &fp_fs;
-	union fp_handle_buf hb;
 	struct fp_inode *in;
-	bool pinned;
-	int mnt_id;
 
-	*inp = NULL;
-	if (fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (st->st_dev == fs->root.dev && st->st_ino == fs->root.ino) {
-		*inp = &fs->root;
-		return 0;
-	}
 	pthread_mutex_lock(&fs->itable_lock);
 	in = fp_itable_find(fs, st->st_dev, st->st_ino);
-	pinned = in != NULL && (in->handle_size == 0 || in->fd >= 0);
-	if (pinned) {
+	if (in != NULL && (in->handle_size == 0 || in->fd >= 0))
 		in->nlookup++;
-		*inp = in;
-	}
+	else
+		in = NULL;
 	pthread_mutex_unlock(&fs->itable_lock);
-	if (in == NULL || pinned)
-		return 0;
-
-	hb.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(pfd, name, &hb.fh, &mnt_id, 0) < 0)
-		return 0;	/* renamed meanwhile: opening it will tell */
-	/* found again: the inode may have been forgotten meanwhile */
-	pthread_mutex_lock(&fs->itable_lock);
-	in = fp_itable_find(fs, st->st_dev, st->st_ino);
-	if (in != NULL && (in->handle_size == 0 || in->fd >= 0 ||
-			   (in->handle_size == fp_handle_size(&hb.fh) &&
-			    memcmp(in->handle, hb.buf, in->handle_size) == 0))) {
-		in->nlookup++;
-		*inp = in;
-	}
-	pthread_mutex_unlock(&fs->itable_lock);
-	if (*inp != NULL)
-		fp_count(&fs->cnt.lookups_by_handle, 1);
-	return 0;
+	return in;
 }
 
 /*
  * Look name up in parent (whose descriptor, from fp_inode_fd(), is pfd)
  * on the backing file system and fill e, taking one lookup reference on
- * the inode.  how says whether the name is likely known (FP_LOOKUP_KNOWN:
- * the table is asked first, with one fstatat(2)) or new (FP_LOOKUP_NEW:
- * just made, or not in the table: opened at once).  0 or -errno.
+ * the inode.  One fstatat(2) answers for an inode known with a descriptor
+ * open; else the name's handle finds the known inode or makes a new one,
+ * and neither is opened (its first use opens it by handle).  The name is
+ * opened only on a mount met for the first time or without handles.  0 or
+ * -errno.
  */
 int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
-		 enum fp_lookup how, struct fuse_entry_param *e)
+		 struct fuse_entry_param *e)
 {
+	struct fp_fs *fs = &fp_fs;
+	struct stat *st = &e->attr;
 	struct fp_inode *in;
-	int fd, ret;
+	int fd;
 
 	memset(e, 0, sizeof(*e));
 	if (fp_is_stats_name(parent, name)) {
 		fp_stats_entry(e);
 		return 0;
 	}
-	if (how == FP_LOOKUP_KNOWN) {
-		ret = fp_lookup_known(pfd, name, &e->attr, &in);
-		if (ret < 0)
-			return ret;
-		if (in != NULL) {
-			fp_count(&fp_fs.cnt.lookups_known, 1);
-			e->ino = fp_ino_of(in);
-			fp_entry_timeouts(e);
-			return 0;
-		}
-	}
-	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && fp_fd_exhausted(errno))
-		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	return fp_entry_of(fd, e);
-}
-
-/*
- * How a name listed with inode number d_ino in dir is best looked up:
- * FP_LOOKUP_KNOWN if the table has that number on dir's device (a mount
- * point below dir has another device, and is merely opened).
- */
-enum fp_lookup fp_lookup_hint(const struct fp_inode *dir, ino_t d_ino)
-{
-	struct fp_fs *fs = &fp_fs;
-	bool known;
-
-	pthread_mutex_lock(&fs->itable_lock);
-	known = fp_itable_find(fs, dir->dev, d_ino) != NULL;
-	pthread_mutex_unlock(&fs->itable_lock);
-	return known ? FP_LOOKUP_KNOWN : FP_LOOKUP_NEW;
+	/* the root can come back through a bind mount or a hard link loop */
+	if (st->st_dev == fs->root.dev && st->st_ino == fs->root.ino) {
+		in = &fs->root;
+	} else {
+		in = fp_inode_find_open(st);
+		if (in != NULL)
+			fp_count(&fs->cnt.lookups_known, 1);
+		else
+			in = fp_inode_get_by_name(pfd, name, st);
+	}
+	if (in == NULL) {
+		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && fp_fd_exhausted(errno))
+			fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		return fp_entry_of(fd, e);
+	}
+	e->ino = fp_ino_of(in);
+	fp_entry_timeouts(e);
+	return 0;
 }
 
 /*
