@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "fp.h"
+#include "ops.h"
 
 /* An st_ino no backing file is likely to show next to it */
 #define FP_STATS_INO	UINT64_C(0xfffffffffffffff0)
@@ -173,7 +174,7 @@ void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi)
 	if (ret == 0)
 		ret = fp_stats_prepare(fi);
 	if (ret < 0) {
-		fuse_reply_err(req, -ret);
+		fp_reply_err(req, -ret);
 		return;
 	}
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -219,13 +220,13 @@ void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in)
 	ssize_t n;
 
 	if (size > sizeof(word)) {
-		fuse_reply_err(req, EINVAL);
+		fp_reply_err(req, EINVAL);
 		return;
 	}
 	out.buf[0].mem = word;
 	n = fuse_buf_copy(&out, in, 0);
 	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
+		fp_reply_err(req, (int)-n);
 		return;
 	}
 	if ((n == 5 && memcmp(word, "reset", 5) == 0) ||
@@ -234,7 +235,7 @@ void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in)
 		fuse_reply_write(req, n);
 		return;
 	}
-	fuse_reply_err(req, EINVAL);
+	fp_reply_err(req, EINVAL);
 }
 
 void fp_stats_release(struct fuse_file_info *fi)

@@ -50,7 +50,7 @@ static bool fp_xattr_nosys(fuse_req_t req)
 {
 	if (fp_fs.cfg.xattr != FP_XATTR_NOSYS)
 		return false;
-	fuse_reply_err(req, ENOSYS);
+	fp_reply_err(req, ENOSYS);
 	return true;
 }
 
@@ -119,12 +119,12 @@ static void fp_xattr_change(fuse_req_t req, fuse_ino_t ino, const char *name,
 	ret = value ? setxattr(path, name, value, size, flags) :
 		      removexattr(path, name);
 	if (ret < 0)
-		ret = errno;
+		ret = -errno;
 	fp_creds_leave();
 	fp_inode_fd_put(in);
 	if (ret == 0)
 		fp_acl_changed(ino, name);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }
 
 void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
