@@ -173,20 +173,20 @@ enum fp_passthrough { FP_PASSTHROUGH_WORDS(FP_WORD_ENUM) };
  */
 #define FP_OPTIONS(X)							\
 	X(SIZE, chunk_size, chunk_size, fn_get_chunk_size(),		\
-	  FN_CHUNK_MIN, FN_CHUNK_MAX, "4M", "engine fallback chunk size")	\
-	X(SIZE, splice_threshold, splice_threshold, 64 << 10, 0, 1 << 30,	\
+	  FN_CHUNK_MIN, FN_CHUNK_MAX, "4M", "engine fallback chunk size") \
+	X(SIZE, splice_threshold, splice_threshold, 64 << 10, 0, 1 << 30, \
 	  "64K", "reads of this size and more by splice")		\
 	X(NOFLAG, nosplice, splice, true, 0, 0, "",			\
 	  "never splice reads or writes")				\
 	X(WORDS, cache, cache, FP_CACHE_AUTO, 0, 0, "", "")		\
 	X(FLAG, writeback, writeback, false, 0, 0, "",			\
 	  "kernel writeback cache")					\
-	X(WORDS, readdirplus, readdirplus, FP_RDPLUS_AUTO, 0, 0, "", "")	\
+	X(WORDS, readdirplus, readdirplus, FP_RDPLUS_AUTO, 0, 0, "", "") \
 	X(WORDS, xattr, xattr, FP_XATTR_PASSTHROUGH, 0, 0, "",		\
 	  "extended attributes and ACLs")				\
 	X(COUNT, threads, threads, 10, 1, 1024, "10",			\
 	  "most threads serving requests")				\
-	X(COUNT, fd_cache, fd_cache, 0, FP_FD_CACHE_MIN, FP_FD_CACHE_MAX,	\
+	X(COUNT, fd_cache, fd_cache, 0, FP_FD_CACHE_MIN, FP_FD_CACHE_MAX, \
 	  "half the descriptor limit, at most 65536",			\
 	  "most descriptors kept open for inodes known by file handle")	\
 	X(SIZE, max_write, max_write, 1 << 20, 4096, 1 << 20, "1M",	\
@@ -204,18 +204,18 @@ enum fp_passthrough { FP_PASSTHROUGH_WORDS(FP_WORD_ENUM) };
 	  "by cache=: 0, 1, 86400", "missing-name cache time")		\
 	X(NAME, stats_file, stats_file, ".stats", 0, 0, ".stats",	\
 	  "name of the statistics file")				\
-	X(CLEAR, nostats, stats_file, NULL, 0, 0, "", "no statistics file")	\
+	X(CLEAR, nostats, stats_file, NULL, 0, 0, "", "no statistics file") \
 	X(LEVEL, log_level, log_level, fn_get_log_level(),		\
 	  FN_LOG_LEVEL_OFF, FN_LOG_LEVEL_DEBUG, "",			\
 	  "off|error|warn|info|debug or")				\
 	X(KEEP, allow_other, allow_other, false, 0, 0, "",		\
 	  "let every user in (root: acts as each caller; turns on "	\
 	  "default_permissions)")					\
-	X(NOFLAG, no_default_permissions, default_permissions, true, 0, 0,	\
-	  "", "with allow_other: permissions by the backing file system "	\
+	X(NOFLAG, no_default_permissions, default_permissions, true, 0, 0, \
+	  "", "with allow_other: permissions by the backing file system " \
 	  "only")							\
 	X(DERIVED, creds, creds, false, 0, 0, "", "")			\
-	X(WORDS, passthrough, passthrough, FP_PT_AUTO, 0, 0, "",		\
+	X(WORDS, passthrough, passthrough, FP_PT_AUTO, 0, 0, "", \
 	  "kernel passthrough of file data")
 
 /* The C type of a field of each kind; CLEAR's field is another row's */
