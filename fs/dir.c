@@ -77,8 +77,7 @@ bool fp_opendir_skipped(void)
 }
 
 /*
- * Open in's backing directory as the caller into a new *dp: 0 or a
- * positive errno.
+ * Open in's backing directory as the caller into a new *dp: 0 or -errno.
  */
 static int fp_dir_open(fuse_req_t req, struct fp_inode *in, DIR **dp)
 {
@@ -87,7 +86,7 @@ static int fp_dir_open(fuse_req_t req, struct fp_inode *in, DIR **dp)
 
 	ret = fp_inode_path(in, path, sizeof(path));
 	if (ret < 0)
-		return -ret;
+		return ret;
 	/*
 	 * The directory itself through /proc/self/fd/N, as the caller: open
 	 * checks its read permission only, as open(2) of it does natively;
@@ -99,14 +98,14 @@ static int fp_dir_open(fuse_req_t req, struct fp_inode *in, DIR **dp)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && fp_fd_exhausted(errno))
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ret = fd < 0 ? errno : 0;
+	ret = fd < 0 ? -errno : 0;
 	fp_creds_leave();
 	fp_inode_fd_put(in);
 	if (fd < 0)
 		return ret;
 	*dp = fdopendir(fd);
 	if (*dp == NULL) {
-		ret = errno;
+		ret = -errno;
 		close(fd);
 	}
 	return ret;
@@ -124,7 +123,7 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (fp_fs.no_opendir) {
 		/* not an error: the kernel's cue (fp_opendir_skipped()) */
-		fuse_reply_err(req, ENOSYS);
+		fp_reply_err(req, ENOSYS);
 		return;
 	}
 	d = calloc(1, sizeof(*d));
@@ -135,7 +134,7 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	ret = fp_dir_open(req, in, &d->dp);
 	if (ret != 0) {
 		free(d);
-		fp_reply_err(req, ret);
+		fp_reply_err(req, -ret);
 		return;
 	}
 	fi->fh = (uintptr_t)d;
@@ -177,7 +176,7 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	if (d == NULL) {
 		err = fp_dir_open(req, dir, &once.dp);
 		if (err != 0) {
-			fp_reply_err(req, err);
+			fp_reply_err(req, -err);
 			return;
 		}
 		d = &once;
@@ -205,7 +204,7 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			errno = 0;
 			d->entry = readdir(d->dp);
 			if (d->entry == NULL) {
-				err = errno;
+				err = -errno;
 				break;
 			}
 		}
@@ -262,7 +261,7 @@ next_entry:
 	fp_creds_leave();
 	/* an error after some entries: return them, the next call sees it */
 	if (err && rem == size)
-		fp_reply_err(req, err);
+		fp_reply_err(req, -err);
 	else
 		fuse_reply_buf(req, buf, size - rem);
 	free(buf);
@@ -289,7 +288,7 @@ void fp_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	closedir(d->dp);
 	free(d);
-	fuse_reply_err(req, 0);
+	fp_reply_err(req, 0);
 }
 
 void fp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -303,14 +302,14 @@ void fp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 		/* not opened: fp_opendir_skipped() */
 		ret = fp_dir_open(req, fp_inode_of(ino), &once);
 		if (ret != 0) {
-			fp_reply_err(req, ret);
+			fp_reply_err(req, -ret);
 			return;
 		}
 	}
 	fd = dirfd(d != NULL ? d->dp : once);
 	if ((datasync ? fdatasync(fd) : fsync(fd)) < 0)
-		ret = errno;
+		ret = -errno;
 	if (once != NULL)
 		closedir(once);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }

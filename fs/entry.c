@@ -107,7 +107,7 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* an open file: its own descriptor, also when it was removed */
 	if (fi != NULL) {
 		if (fstat(fi->fh, &st) < 0)
-			ret = errno;
+			ret = -errno;
 	} else {
 		fd = fp_inode_fd(in);
 		if (fd < 0) {
@@ -115,13 +115,13 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 		if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			ret = errno;
+			ret = -errno;
 		else
-			ret = -fp_inode_check_removed(in, &st);
+			ret = fp_inode_check_removed(in, &st);
 		fp_inode_fd_put(in);
 	}
 	if (ret != 0) {
-		fp_reply_err(req, ret);
+		fp_reply_err(req, -ret);
 		return;
 	}
 	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
@@ -515,12 +515,12 @@ static void fp_remove(fuse_req_t req, fuse_ino_t parent, const char *name,
 	fp_creds_enter(req);
 	victim = fp_victim(pfd, name, &st);
 	if (unlinkat(pfd, name, flags) < 0)
-		ret = errno;
+		ret = -errno;
 	fp_creds_leave();
 	fp_inode_fd_put(p);
 	if (ret == 0 && victim)
 		fp_inode_unlinked(st.st_dev, st.st_ino);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }
 
 void fp_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -562,11 +562,11 @@ void fp_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	if (!(flags & RENAME_EXCHANGE))
 		victim = fp_victim(npfd, newname, &st);
 	if (renameat2(pfd, name, npfd, newname, flags) < 0)
-		ret = errno;
+		ret = -errno;
 	fp_creds_leave();
 	fp_inode_fd_put(np);
 	fp_inode_fd_put(p);
 	if (ret == 0 && victim)
 		fp_inode_unlinked(st.st_dev, st.st_ino);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }

@@ -444,16 +444,16 @@ void fp_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int fd, ret = 0;
 
 	if (fp_is_stats_inode(in)) {
-		fuse_reply_err(req, 0);
+		fp_reply_err(req, 0);
 		return;
 	}
 	/* close a duplicate: what close(2) does to the backing file (NFS) */
 	fd = dup(fi->fh);
 	if (fd < 0)
-		ret = errno;
+		ret = -errno;
 	else if (close(fd) < 0)
-		ret = errno;
-	fp_reply_err(req, ret);
+		ret = -errno;
+	fp_reply_err(req, -ret);
 }
 
 void fp_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -467,7 +467,7 @@ void fp_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		close(fi->fh);
 		atomic_fetch_sub(&fp_fs.open_files, 1);
 	}
-	fuse_reply_err(req, 0);
+	fp_reply_err(req, 0);
 }
 
 void fp_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -477,12 +477,12 @@ void fp_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	int ret = 0;
 
 	if (fp_is_stats_inode(in)) {
-		fuse_reply_err(req, 0);
+		fp_reply_err(req, 0);
 		return;
 	}
 	if ((datasync ? fdatasync(fi->fh) : fsync(fi->fh)) < 0)
-		ret = errno;
-	fp_reply_err(req, ret);
+		ret = -errno;
+	fp_reply_err(req, -ret);
 }
 
 void fp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
@@ -499,12 +499,12 @@ void fp_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 	fp_creds_enter(req);
 	suid = fp_may_kill_suid(req, fi->fh);
 	if (fallocate(fi->fh, mode, off, len) < 0)
-		ret = errno;
+		ret = -errno;
 	fp_creds_leave();
 	/* as the caller it may have cleared them, as in fp_write_buf() */
 	if (suid && ret == 0)
 		fuse_lowlevel_notify_inval_inode(fp_fs.se, ino, -1, 0);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }
 
 void fp_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,

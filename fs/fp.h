@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -123,34 +124,127 @@ struct fp_mount {
 #define FP_FD_CACHE_MAX		1048576
 #define FP_FD_CACHE_MAX_DEFAULT	65536
 
-enum fp_cache { FP_CACHE_NEVER, FP_CACHE_AUTO, FP_CACHE_ALWAYS };
-enum fp_rdplus { FP_RDPLUS_NO, FP_RDPLUS_YES, FP_RDPLUS_AUTO };
+/*
+ * The words of each -o option that takes one, in the order --help and its
+ * error message list them: X(value, word).  Each list makes its enum and
+ * the names options.c parses and /.stats shows.
+ */
+#define FP_CACHE_WORDS(X)						\
+	X(FP_CACHE_NEVER, never) X(FP_CACHE_AUTO, auto)		\
+	X(FP_CACHE_ALWAYS, always)
+#define FP_READDIRPLUS_WORDS(X)						\
+	X(FP_RDPLUS_YES, yes) X(FP_RDPLUS_NO, no) X(FP_RDPLUS_AUTO, auto)
 /* -o xattr=: what extended attribute requests get (xattr.c) */
-enum fp_xattr { FP_XATTR_PASSTHROUGH, FP_XATTR_NOATTR, FP_XATTR_NOSYS };
+#define FP_XATTR_WORDS(X)						\
+	X(FP_XATTR_PASSTHROUGH, passthrough) X(FP_XATTR_NOATTR, noattr)	\
+	X(FP_XATTR_NOSYS, nosys)
+/* -o passthrough=: kernel passthrough of file data (passthrough.c) */
+#define FP_PASSTHROUGH_WORDS(X)						\
+	X(FP_PT_AUTO, auto) X(FP_PT_ALWAYS, always) X(FP_PT_NEVER, never)
 
-/* The mount's options, checked and converted by main.c */
+#define FP_WORD_ENUM(value, word) value,
+enum fp_cache { FP_CACHE_WORDS(FP_WORD_ENUM) };
+enum fp_readdirplus { FP_READDIRPLUS_WORDS(FP_WORD_ENUM) };
+enum fp_xattr { FP_XATTR_WORDS(FP_WORD_ENUM) };
+enum fp_passthrough { FP_PASSTHROUGH_WORDS(FP_WORD_ENUM) };
+#undef FP_WORD_ENUM
+
+#define FP_SECONDS_MAX	31536000	/* a year */
+
+/*
+ * Every -o option of fnpassfs, in the order --help lists them and /.stats
+ * shows their opt_<field> lines:
+ *	X(kind, name, field, default, min, max, shown default, help)
+ * The kind says how options.c parses and checks the value and how /.stats
+ * shows it:
+ *	SIZE	name=SIZE, uint64_t, min..max
+ *	COUNT	name=N, unsigned int, min..max
+ *	SECONDS	name=SECONDS, double, min..max
+ *	WORDS	name=MODE, enum fp_<field>, one of FP_<FIELD>_WORDS
+ *	NAME	name=NAME, a file name, const char *
+ *	LEVEL	name=LEVEL, a log level, int, min..max
+ *	FLAG	name sets field, a bool (false by default)
+ *	KEEP	as FLAG, and the option goes on to libfuse too
+ *	NOFLAG	name clears field, a bool (true by default)
+ *	CLEAR	name clears field, another option's: no line of its own
+ *	DERIVED	no option: fp_config() derives the field from others
+ * The default is an expression evaluated in order, so it may use the
+ * options above it (cfg); the shown default is what --help says of it.
+ * A new option is one line here, its effect and its entry in fnpassfs(1).
+ */
+#define FP_OPTIONS(X)							\
+	X(SIZE, chunk_size, chunk_size, fn_get_chunk_size(),		\
+	  FN_CHUNK_MIN, FN_CHUNK_MAX, "4M", "engine fallback chunk size") \
+	X(SIZE, splice_threshold, splice_threshold, 64 << 10, 0, 1 << 30, \
+	  "64K", "reads of this size and more by splice")		\
+	X(NOFLAG, nosplice, splice, true, 0, 0, "",			\
+	  "never splice reads or writes")				\
+	X(WORDS, cache, cache, FP_CACHE_AUTO, 0, 0, "", "")		\
+	X(FLAG, writeback, writeback, false, 0, 0, "",			\
+	  "kernel writeback cache")					\
+	X(WORDS, readdirplus, readdirplus, FP_RDPLUS_AUTO, 0, 0, "", "") \
+	X(WORDS, xattr, xattr, FP_XATTR_PASSTHROUGH, 0, 0, "",		\
+	  "extended attributes and ACLs")				\
+	X(COUNT, threads, threads, 10, 1, 1024, "10",			\
+	  "most threads serving requests")				\
+	X(COUNT, fd_cache, fd_cache, 0, FP_FD_CACHE_MIN, FP_FD_CACHE_MAX, \
+	  "half the descriptor limit, at most 65536",			\
+	  "most descriptors kept open for inodes known by file handle")	\
+	X(SIZE, max_write, max_write, 1 << 20, 4096, 1 << 20, "1M",	\
+	  "largest write request")					\
+	X(SIZE, max_read, max_read, fp_max_read_default(cfg), 4096,	\
+	  1 << 20, "1M, or what a pipe holds", "largest read request")	\
+	X(SECONDS, entry_timeout, entry_timeout,			\
+	  fp_cache_timeout(cfg->cache), 0, FP_SECONDS_MAX,		\
+	  "by cache=: 0, 1, 86400", "name cache time")			\
+	X(SECONDS, attr_timeout, attr_timeout,				\
+	  fp_cache_timeout(cfg->cache), 0, FP_SECONDS_MAX,		\
+	  "by cache=: 0, 1, 86400", "attribute cache time")		\
+	X(SECONDS, negative_timeout, negative_timeout,			\
+	  fp_cache_timeout(cfg->cache), 0, FP_SECONDS_MAX,		\
+	  "by cache=: 0, 1, 86400", "missing-name cache time")		\
+	X(NAME, stats_file, stats_file, ".stats", 0, 0, ".stats",	\
+	  "name of the statistics file")				\
+	X(CLEAR, nostats, stats_file, NULL, 0, 0, "", "no statistics file") \
+	X(LEVEL, log_level, log_level, fn_get_log_level(),		\
+	  FN_LOG_LEVEL_OFF, FN_LOG_LEVEL_DEBUG, "",			\
+	  "off|error|warn|info|debug or")				\
+	X(KEEP, allow_other, allow_other, false, 0, 0, "",		\
+	  "let every user in (root: acts as each caller; turns on "	\
+	  "default_permissions)")					\
+	X(NOFLAG, no_default_permissions, default_permissions, true, 0, 0, \
+	  "", "with allow_other: permissions by the backing file system " \
+	  "only")							\
+	X(DERIVED, creds, creds, false, 0, 0, "", "")			\
+	X(WORDS, passthrough, passthrough, FP_PT_AUTO, 0, 0, "", \
+	  "kernel passthrough of file data")
+
+/* The C type of a field of each kind; CLEAR's field is another row's */
+#define FP_TYPE_SIZE(f)		uint64_t f;
+#define FP_TYPE_COUNT(f)	unsigned int f;
+#define FP_TYPE_SECONDS(f)	double f;
+#define FP_TYPE_WORDS(f)	enum fp_##f f;
+#define FP_TYPE_NAME(f)		const char *f;
+#define FP_TYPE_LEVEL(f)	int f;
+#define FP_TYPE_FLAG(f)		bool f;
+#define FP_TYPE_KEEP(f)		bool f;
+#define FP_TYPE_NOFLAG(f)	bool f;
+#define FP_TYPE_CLEAR(f)
+#define FP_TYPE_DERIVED(f)	bool f;
+
+/*
+ * The mount's options, checked and converted by options.c: one field per
+ * row of FP_OPTIONS (stats_file is NULL with nostats, fd_cache 0 until
+ * main.c knows the descriptor limit, creds: act with each caller's
+ * credentials), then what options.c derives from the system.
+ */
 struct fp_config {
-	uint64_t chunk_size;
-	uint64_t splice_threshold;
-	bool splice;
-	enum fp_cache cache;
-	bool writeback;
-	enum fp_rdplus readdirplus;
-	enum fp_xattr xattr;
-	unsigned int threads;
-	uint64_t max_write;
-	uint64_t max_read;
-	double entry_timeout;
-	double attr_timeout;
-	double negative_timeout;	/* 0: a missing name is not cached */
-	const char *stats_file;	/* NULL with nostats */
-	int log_level;
-	bool allow_other;
-	bool default_permissions;
-	bool creds;		/* act with each caller's credentials */
+#define FP_CONFIG_FIELD(kind, name, field, def, min, max, shown, help)	\
+	FP_TYPE_##kind(field)
+	FP_OPTIONS(FP_CONFIG_FIELD)
+#undef FP_CONFIG_FIELD
 	uint64_t splice_read_max; /* largest read a pipe can carry */
 	bool splice_write;	/* a pipe holds a whole write request */
-	unsigned int fd_cache;	/* most cached descriptors (inode.c) */
 };
 
 struct fp_fs {
@@ -216,6 +310,42 @@ bool fp_close_is_silent(int fd);
 /* notice.c: what a user must read, whatever the build's logging */
 void fp_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * options.c: the command line and the -o options of FP_OPTIONS, as given:
+ * a string for a value, a flag for a word
+ */
+#define FP_ARG_SIZE(name)	char *name;
+#define FP_ARG_COUNT(name)	char *name;
+#define FP_ARG_SECONDS(name)	char *name;
+#define FP_ARG_WORDS(name)	char *name;
+#define FP_ARG_NAME(name)	char *name;
+#define FP_ARG_LEVEL(name)	char *name;
+#define FP_ARG_FLAG(name)	int name;
+#define FP_ARG_KEEP(name)	int name;
+#define FP_ARG_NOFLAG(name)	int name;
+#define FP_ARG_CLEAR(name)	int name;
+#define FP_ARG_DERIVED(name)
+
+struct fp_args {
+#define FP_ARG_FIELD(kind, name, field, def, min, max, shown, help)	\
+	FP_ARG_##kind(name)
+	FP_OPTIONS(FP_ARG_FIELD)
+#undef FP_ARG_FIELD
+	int foreground;
+	int singlethread;
+	int help;
+	int version;
+	char *source;		/* strdup()ed, freed by fp_args_free() */
+	char *mountpoint;
+	int nonopts;
+};
+
+int fp_args_parse(struct fuse_args *args, struct fp_args *a);
+void fp_args_free(struct fp_args *a);
+void fp_usage(FILE *f);
+int fp_config(const struct fp_args *a, struct fp_config *cfg);
+void fp_options_stats(char *buf, size_t len, size_t *pos);
+
 /* ops.c */
 extern const struct fuse_lowlevel_ops fp_ops;
 bool fp_is_stats_name(struct fp_inode *parent, const char *name);
@@ -232,19 +362,14 @@ void fp_stats_read(fuse_req_t req, size_t size, off_t off,
 void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in);
 void fp_stats_release(struct fuse_file_info *fi);
 void fp_stats_reset(void);
-const char *fp_cache_name(enum fp_cache c);
-const char *fp_rdplus_name(enum fp_rdplus r);
+void fp_stats_append_str(char *buf, size_t len, size_t *pos, const char *key,
+			 const char *value);
 
 /* xattr.c: the -o xattr= modes */
-int fp_xattr_parse(const char *value, enum fp_xattr *mode);
-const char *fp_xattr_name(enum fp_xattr mode);
 bool fp_xattr_kernel_acls(void);
 
 /* passthrough.c: kernel FUSE passthrough of file data */
-enum fp_passthrough { FP_PT_NEVER, FP_PT_AUTO, FP_PT_ALWAYS };
-int fp_passthrough_config(const char *value, bool writeback);
-enum fp_passthrough fp_passthrough_mode(void);
-const char *fp_passthrough_name(enum fp_passthrough m);
+int fp_passthrough_check(const struct fp_config *cfg);
 bool fp_passthrough_built(void);
 void fp_passthrough_init(struct fuse_conn_info *conn);
 int fp_passthrough_mounted(struct fuse_session *se);

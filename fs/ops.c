@@ -62,13 +62,18 @@ int fp_inode_path(struct fp_inode *in, char *buf, size_t len)
 /* ---- replies that count --------------------------------------------- */
 
 /*
- * Reply err (positive errno, 0 for success without data) and count it;
- * a missing name or xattr is an answer, not an error (the kernel asks
- * for security.capability before every write).
+ * Every reply of an errno, and of 0 for success without data, goes out
+ * here, to be counted in fs_errors: err is a positive errno, as for
+ * fuse_reply_err(); the handlers keep 0 or -errno and flip the sign here,
+ * once: fp_reply_err(req, -ret).  A missing name or xattr is an answer,
+ * not an error (the kernel asks for security.capability before every
+ * write); so is ENOSYS, which no backing call returns and fnpassfs
+ * answers only as the kernel's cue (opendir under cache=always,
+ * xattr=nosys), once per mount.
  */
 void fp_reply_err(fuse_req_t req, int err)
 {
-	if (err != 0 && err != ENOENT && err != ENODATA)
+	if (err != 0 && err != ENOENT && err != ENODATA && err != ENOSYS)
 		fp_count(&fp_fs.cnt.errors, 1);
 	fuse_reply_err(req, err);
 }
@@ -221,10 +226,10 @@ static void fp_statfs(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	if (fstatvfs(fd, &sv) < 0)
-		ret = errno;
+		ret = -errno;
 	fp_inode_fd_put(in);
 	if (ret != 0) {
-		fp_reply_err(req, ret);
+		fp_reply_err(req, -ret);
 		return;
 	}
 	fuse_reply_statfs(req, &sv);
@@ -248,10 +253,10 @@ static void fp_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	fp_creds_enter(req);
 	/* AT_EACCESS: check the fsuid we switched to, not the real uid */
 	if (faccessat(AT_FDCWD, path, mask, AT_EACCESS) < 0)
-		ret = errno;
+		ret = -errno;
 	fp_creds_leave();
 	fp_inode_fd_put(in);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }
 
 /* ---- the table: every request counted and timed ------------------------ */

@@ -78,8 +78,8 @@ struct fp_pt_inode {
 
 #define FP_PT_BUCKETS	1024
 
+/* The mode is fp_fs.cfg.passthrough (-o passthrough=, options.c) */
 static struct {
-	enum fp_passthrough mode;
 	bool active;		/* negotiated at INIT, before any open */
 	bool offered;		/* the kernel offered it at INIT */
 	bool got_init;
@@ -89,7 +89,6 @@ static struct {
 	atomic_uint_fast64_t files;	/* backing ids registered now */
 	atomic_uint_fast64_t fallbacks[FP_PT_NREASONS];
 } fp_pt = {
-	.mode = FP_PT_AUTO,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -99,13 +98,6 @@ static const char *const fp_pt_reason_keys[FP_PT_NREASONS] = {
 	FP_PT_REASONS(FP_PT_REASON_KEY)
 #undef FP_PT_REASON_KEY
 };
-
-const char *fp_passthrough_name(enum fp_passthrough m)
-{
-	static const char *const names[] = { "never", "auto", "always" };
-
-	return names[m];
-}
 
 bool fp_passthrough_built(void)
 {
@@ -129,22 +121,11 @@ static bool fp_has_sys_admin(void)
 	return d[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
 }
 
-int fp_passthrough_config(const char *value, bool writeback)
+/* passthrough=always where it cannot be: 0, or -1 after one message */
+int fp_passthrough_check(const struct fp_config *cfg)
 {
-	if (value == NULL)
-		value = "auto";
-	if (strcmp(value, "never") == 0) {
-		fp_pt.mode = FP_PT_NEVER;
+	if (cfg->passthrough != FP_PT_ALWAYS)
 		return 0;
-	} else if (strcmp(value, "auto") == 0) {
-		fp_pt.mode = FP_PT_AUTO;
-		return 0;
-	} else if (strcmp(value, "always") != 0) {
-		fprintf(stderr, "fnpassfs: passthrough=%s: not auto, always "
-			"or never\n", value);
-		return -1;
-	}
-	fp_pt.mode = FP_PT_ALWAYS;
 	if (!fp_passthrough_built()) {
 		fprintf(stderr, "fnpassfs: passthrough=always: built with "
 			"libfuse %s, which cannot request kernel passthrough "
@@ -152,7 +133,7 @@ int fp_passthrough_config(const char *value, bool writeback)
 			fuse_pkgversion());
 		return -1;
 	}
-	if (writeback) {
+	if (cfg->writeback) {
 		fprintf(stderr, "fnpassfs: passthrough=always: the kernel "
 			"does not pass through with writeback\n");
 		return -1;
@@ -163,11 +144,6 @@ int fp_passthrough_config(const char *value, bool writeback)
 		return -1;
 	}
 	return 0;
-}
-
-enum fp_passthrough fp_passthrough_mode(void)
-{
-	return fp_pt.mode;
 }
 
 #ifdef HAVE_FUSE_PASSTHROUGH
@@ -217,7 +193,7 @@ void fp_passthrough_init(struct fuse_conn_info *conn)
 	fp_pt.got_init = true;
 	fp_pt.offered = conn->capable & FUSE_CAP_PASSTHROUGH;
 	/* the kernel turns passthrough off when writeback is on */
-	if (fp_pt.mode == FP_PT_NEVER || !fp_pt.offered ||
+	if (fp_fs.cfg.passthrough == FP_PT_NEVER || !fp_pt.offered ||
 	    (conn->want & FUSE_CAP_WRITEBACK_CACHE)) {
 		conn->want &= ~FUSE_CAP_PASSTHROUGH;
 		return;
@@ -239,7 +215,7 @@ int fp_passthrough_mounted(struct fuse_session *se)
 	struct fuse_buf buf;
 	int n;
 
-	if (fp_pt.mode != FP_PT_ALWAYS)
+	if (fp_fs.cfg.passthrough != FP_PT_ALWAYS)
 		return 0;
 	memset(&buf, 0, sizeof(buf));
 	do {
@@ -308,7 +284,7 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 	int id;
 
 	fi->backing_id = 0;
-	if (fp_pt.mode == FP_PT_NEVER)
+	if (fp_fs.cfg.passthrough == FP_PT_NEVER)
 		return;
 	if (!fp_pt.active) {
 		fp_pt_fallback(fp_pt.offered ? FP_PT_writeback :
@@ -428,7 +404,7 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 	(void)fd;
 	(void)mode;
 	(void)fi;
-	if (fp_pt.mode != FP_PT_NEVER)
+	if (fp_fs.cfg.passthrough != FP_PT_NEVER)
 		fp_count(&fp_pt.fallbacks[FP_PT_unsupported], 1);
 }
 
@@ -441,15 +417,8 @@ void fp_passthrough_release(struct fp_inode *inode)
 
 void fp_passthrough_stats(char *buf, size_t len, size_t *pos)
 {
-	char line[64];
-	int i, n;
+	int i;
 
-	n = snprintf(line, sizeof(line), "opt_passthrough %s\n",
-		     fp_passthrough_name(fp_pt.mode));
-	if (n > 0 && *pos + (size_t)n < len)
-		memcpy(buf + *pos, line, (size_t)n + 1);
-	if (n > 0)
-		*pos += (size_t)n;
 	fn_stats_append(buf, len, pos, "fs_passthrough_active", fp_pt.active);
 	fn_stats_append(buf, len, pos, "fs_passthrough_opens",
 			atomic_load_explicit(&fp_pt.opens,

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "fp.h"
+#include "ops.h"
 
 /* An st_ino no backing file is likely to show next to it */
 #define FP_STATS_INO	UINT64_C(0xfffffffffffffff0)
@@ -41,20 +42,6 @@ static const char *const fp_op_ns_names[FP_OP_COUNT] = {
 	FP_OPS(FP_OP_NS_NAME)
 #undef FP_OP_NS_NAME
 };
-
-const char *fp_cache_name(enum fp_cache c)
-{
-	static const char *const names[] = { "never", "auto", "always" };
-
-	return names[c];
-}
-
-const char *fp_rdplus_name(enum fp_rdplus r)
-{
-	static const char *const names[] = { "no", "yes", "auto" };
-
-	return names[r];
-}
 
 void fp_stats_attr(struct stat *st)
 {
@@ -82,8 +69,9 @@ void fp_stats_entry(struct fuse_entry_param *e)
 	fp_stats_attr(&e->attr);
 }
 
-static void fp_append_str(char *buf, size_t len, size_t *pos,
-			  const char *key, const char *value)
+/* The line "key value" at *pos, as fn_stats_append() for a number */
+void fp_stats_append_str(char *buf, size_t len, size_t *pos, const char *key,
+			 const char *value)
 {
 	int n;
 
@@ -97,9 +85,7 @@ static void fp_append_str(char *buf, size_t len, size_t *pos,
 static size_t fp_stats_text(char *buf, size_t len)
 {
 	struct fp_fs *fs = &fp_fs;
-	struct fp_config *cfg = &fs->cfg;
 	size_t pos = 0;
-	char num[64];
 	int n, i;
 
 	n = fn_stats_format(buf, len);
@@ -136,31 +122,7 @@ static size_t fp_stats_text(char *buf, size_t len)
 			atomic_load(&fs->ninodes_fd));
 	fn_stats_append(buf, len, &pos, "fs_fd_cache_open",
 			atomic_load(&fs->fd_cached));
-	fn_stats_append(buf, len, &pos, "opt_chunk_size", cfg->chunk_size);
-	fn_stats_append(buf, len, &pos, "opt_splice_threshold",
-			cfg->splice_threshold);
-	fn_stats_append(buf, len, &pos, "opt_splice", cfg->splice);
-	fp_append_str(buf, len, &pos, "opt_cache", fp_cache_name(cfg->cache));
-	fn_stats_append(buf, len, &pos, "opt_writeback", cfg->writeback);
-	fp_append_str(buf, len, &pos, "opt_readdirplus",
-		      fp_rdplus_name(cfg->readdirplus));
-	fp_append_str(buf, len, &pos, "opt_xattr", fp_xattr_name(cfg->xattr));
-	fn_stats_append(buf, len, &pos, "opt_threads", cfg->threads);
-	fn_stats_append(buf, len, &pos, "opt_fd_cache", cfg->fd_cache);
-	fn_stats_append(buf, len, &pos, "opt_max_write", cfg->max_write);
-	fn_stats_append(buf, len, &pos, "opt_max_read", cfg->max_read);
-	snprintf(num, sizeof(num), "%g", cfg->entry_timeout);
-	fp_append_str(buf, len, &pos, "opt_entry_timeout", num);
-	snprintf(num, sizeof(num), "%g", cfg->attr_timeout);
-	fp_append_str(buf, len, &pos, "opt_attr_timeout", num);
-	snprintf(num, sizeof(num), "%g", cfg->negative_timeout);
-	fp_append_str(buf, len, &pos, "opt_negative_timeout", num);
-	fp_append_str(buf, len, &pos, "opt_stats_file", cfg->stats_file);
-	fn_stats_append(buf, len, &pos, "opt_log_level", cfg->log_level);
-	fn_stats_append(buf, len, &pos, "opt_allow_other", cfg->allow_other);
-	fn_stats_append(buf, len, &pos, "opt_default_permissions",
-			cfg->default_permissions);
-	fn_stats_append(buf, len, &pos, "opt_creds", cfg->creds);
+	fp_options_stats(buf, len, &pos);
 	fp_passthrough_stats(buf, len, &pos);
 	return pos;
 }
@@ -212,7 +174,7 @@ void fp_stats_open(fuse_req_t req, struct fuse_file_info *fi)
 	if (ret == 0)
 		ret = fp_stats_prepare(fi);
 	if (ret < 0) {
-		fuse_reply_err(req, -ret);
+		fp_reply_err(req, -ret);
 		return;
 	}
 	if (fuse_reply_open(req, fi) == -ENOENT)
@@ -258,13 +220,13 @@ void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in)
 	ssize_t n;
 
 	if (size > sizeof(word)) {
-		fuse_reply_err(req, EINVAL);
+		fp_reply_err(req, EINVAL);
 		return;
 	}
 	out.buf[0].mem = word;
 	n = fuse_buf_copy(&out, in, 0);
 	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
+		fp_reply_err(req, (int)-n);
 		return;
 	}
 	if ((n == 5 && memcmp(word, "reset", 5) == 0) ||
@@ -273,7 +235,7 @@ void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in)
 		fuse_reply_write(req, n);
 		return;
 	}
-	fuse_reply_err(req, EINVAL);
+	fp_reply_err(req, EINVAL);
 }
 
 void fp_stats_release(struct fuse_file_info *fi)

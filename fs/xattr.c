@@ -23,37 +23,7 @@
 #include "fp.h"
 #include "ops.h"
 
-/* ---- the modes --------------------------------------------------------- */
-
-static const char *const fp_xattr_names[] = {
-	[FP_XATTR_PASSTHROUGH] = "passthrough",
-	[FP_XATTR_NOATTR] = "noattr",
-	[FP_XATTR_NOSYS] = "nosys",
-};
-
-const char *fp_xattr_name(enum fp_xattr mode)
-{
-	return fp_xattr_names[mode];
-}
-
-/* The mode named value (NULL: the default); 0 or -EINVAL */
-int fp_xattr_parse(const char *value, enum fp_xattr *mode)
-{
-	size_t i;
-
-	if (value == NULL) {
-		*mode = FP_XATTR_PASSTHROUGH;
-		return 0;
-	}
-	for (i = 0; i < sizeof(fp_xattr_names) / sizeof(fp_xattr_names[0]);
-	     i++) {
-		if (strcmp(value, fp_xattr_names[i]) == 0) {
-			*mode = (enum fp_xattr)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
+/* ---- the modes (-o xattr=, options.c) ---------------------------------- */
 
 /*
  * May init ask for FUSE_CAP_POSIX_ACL (ops.c decides when)?  Not under
@@ -80,7 +50,7 @@ static bool fp_xattr_nosys(fuse_req_t req)
 {
 	if (fp_fs.cfg.xattr != FP_XATTR_NOSYS)
 		return false;
-	fuse_reply_err(req, ENOSYS);
+	fp_reply_err(req, ENOSYS);
 	return true;
 }
 
@@ -149,12 +119,12 @@ static void fp_xattr_change(fuse_req_t req, fuse_ino_t ino, const char *name,
 	ret = value ? setxattr(path, name, value, size, flags) :
 		      removexattr(path, name);
 	if (ret < 0)
-		ret = errno;
+		ret = -errno;
 	fp_creds_leave();
 	fp_inode_fd_put(in);
 	if (ret == 0)
 		fp_acl_changed(ino, name);
-	fp_reply_err(req, ret);
+	fp_reply_err(req, -ret);
 }
 
 void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,

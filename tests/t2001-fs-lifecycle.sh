@@ -74,6 +74,12 @@ test_expect_success 'every bad value: its one line, status 1' '
 	expect_fail 1 "fnpassfs: stats_file=a/b: not a file name (no '"'/'"', not . or ..)" src mnt -o stats_file=a/b &&
 	expect_fail 1 "fnpassfs: log_level=loud: not off, error, warn, info, debug or 0..4" src mnt -o log_level=loud'
 
+# a value that parses but is too large is out of range, whatever its unit;
+# one that does not parse says what it is not
+test_expect_success 'chunk_size=1T: out of range; threads=abc: not a number' '
+	expect_fail 1 "fnpassfs: chunk_size=1T: out of range (64K..1G)" src mnt -o chunk_size=1T &&
+	expect_fail 1 "fnpassfs: threads=abc: not a number" src mnt -o threads=abc'
+
 test_expect_success 'an unknown option: status 1, nothing mounted' '
 	expect_fail 1 "" src mnt -o no_such_option && test -s err'
 

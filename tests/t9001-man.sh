@@ -5,6 +5,7 @@ test_description='man pages: groff finds nothing to warn about; libfncopy(3) is 
 fn_require_cmd groff
 
 man3=$FN_SRCDIR/doc/libfncopy.3
+man1fs=$FN_SRCDIR/doc/fnpassfs.1
 
 # Every man page in doc/, also the ones other parts add (fnpassfs.1 ...)
 test_expect_success 'groff -man -ww -z: no warnings on any doc/*.[1-8]' '
@@ -68,5 +69,21 @@ test_expect_success 'every errno the engine returns is in ERRORS' '
 	for e in EBADF EINVAL EISDIR EOVERFLOW EFBIG ENOSPC EIO ENOMEM EINTR; do
 		grep -qw "$e" errors || { echo "missing $e"; exit 1; }
 	done'
+
+# The options as fnpassfs --help lists them, made from its option table:
+# "name=METAVAR" or "name", each to have its .TP in OPTIONS of fnpassfs.1
+test_expect_success 'every -o option of fnpassfs --help has its entry in fnpassfs.1' '
+	"$FN_BUILDDIR/fs/fnpassfs" --help >help &&
+	sed -n "/^fnpassfs options (-o):\$/,/^\$/p" help |
+		sed -n "s/^  \([a-z_][a-z_]*\)\(=[A-Z]*\)\{0,1\} .*/\1\2/p" >opts &&
+	test "$(wc -l <opts)" -ge 20 &&
+	sed -n "/^\.SH OPTIONS/,/^\.SH FILES/p" "$man1fs" >options &&
+	while read -r o; do
+		case $o in
+		*=*) want=".BI ${o%%=*}= ${o#*=}" ;;
+		*) want=".B $o" ;;
+		esac
+		grep -qxF "$want" options || { echo "no .TP for $o"; exit 1; }
+	done <opts'
 
 test_done
