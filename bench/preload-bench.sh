@@ -14,8 +14,9 @@
 # Usage: bench/preload-bench.sh [--size SIZE] [--runs N] [--fs LIST]
 #        [--programs LIST] [--sync]
 # SIZE as head -c takes it (default 1G), RUNS default 5, --fs a list of
-# ext4,xfs (default both), --programs a comma-separated subset of the
-# program names in the table; --sync times a sync of the copy too (the
+# ext4,xfs,xfs0 (default ext4,xfs; xfs0: XFS without reflink, where
+# copy_file_range copies the data), --programs a comma-separated subset of
+# the program names in the table; --sync times a sync of the copy too (the
 # data written back, which a reflink does not need).  FNACCEL_LIBRARY
 # picks the library (default the build tree's preload/.libs/libfnaccel.so).
 set -eu
@@ -69,8 +70,9 @@ mount_fs()
 	truncate -s "${img_mib}M" "$work/$fs.img"
 	case $fs in
 	xfs) mkfs.xfs -q -f -m reflink=1 "$work/$fs.img" ;;
+	xfs0) mkfs.xfs -q -f -m reflink=0 "$work/$fs.img" ;;
 	ext4) mkfs.ext4 -q -F "$work/$fs.img" ;;
-	*) echo "preload-bench.sh: $fs: use ext4 or xfs" >&2; exit 2 ;;
+	*) echo "preload-bench.sh: $fs: use ext4, xfs or xfs0" >&2; exit 2 ;;
 	esac
 	mount -o loop "$work/$fs.img" "$dir"
 	mounted="$dir $mounted"

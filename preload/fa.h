@@ -76,6 +76,7 @@ struct fa_config {
 	bool disabled;		/* FNACCEL_DISABLE: only forward */
 	bool verify_reread;	/* FNACCEL_VERIFY=reread (default) */
 	bool cfr_fallback;	/* FNACCEL_CFR_FALLBACK=1 */
+	bool data_copy;		/* FNACCEL_DATA_COPY (default: FNACCEL_FS) */
 	uint64_t min_size;	/* FNACCEL_MIN_SIZE, default 64 KiB */
 	bool fs_all;		/* FNACCEL_FS=all */
 	unsigned int n_fs;
@@ -104,7 +105,9 @@ static inline bool fa_active(void)
  * src_*: the read was not from a regular file, from an O_DIRECT one, at
  * an offset not certain, or the source changed during it; dst_*: the
  * destination is no regular file or has O_APPEND, O_DIRECT, O_SYNC,
- * O_DSYNC; same_file; fs: a file system not in FNACCEL_FS; bad_pair:
+ * O_DSYNC; same_file; fs: a file system not in FNACCEL_FS; data_copy:
+ * copy_file_range would copy the data in the kernel there (dev.c), and
+ * FNACCEL_DATA_COPY did not ask for it; bad_pair:
  * copy_file_range failed between these devices before; fd_reused: the
  * source fd was closed since; src_changed: its identity, size, mtime or
  * ctime; mapping_changed: the program unmapped or reprotected memory
@@ -124,6 +127,7 @@ static inline bool fa_active(void)
 	X(dst_flags)							\
 	X(same_file)							\
 	X(fs)								\
+	X(data_copy)							\
 	X(bad_pair)							\
 	X(fd_reused)							\
 	X(src_changed)							\
@@ -144,7 +148,9 @@ enum fa_skip {
  * reads tracked, writes substituted (ops, bytes) and passed on, copies
  * that came back short (the rest written by write(2)), copies not proven
  * right (repaired by writing the buffer over them), copy_file_range calls
- * and those the engine completed (FNACCEL_CFR_FALLBACK).
+ * and those the engine completed (FNACCEL_CFR_FALLBACK), and the devices
+ * decided (dev.c): not in FNACCEL_FS, data copy, offload, offload within
+ * the mount.
  */
 #define FA_STATS_FIELDS(X)						\
 	X(preload_sendfile_ops)						\
@@ -157,7 +163,11 @@ enum fa_skip {
 	X(preload_write_short_copies)					\
 	X(preload_verify_failures)					\
 	X(preload_cfr_ops)						\
-	X(preload_cfr_fallback_ops)
+	X(preload_cfr_fallback_ops)					\
+	X(preload_dev_unlisted)						\
+	X(preload_dev_data_copy)					\
+	X(preload_dev_offload)						\
+	X(preload_dev_offload_mount)
 
 struct fa_stats_live {
 #define FA_STATS_ATOMIC(name) atomic_uint_fast64_t name;
@@ -176,6 +186,24 @@ static inline void fa_count_skip(enum fa_skip why)
 
 /* Whether a file system (statfs f_type) is in FNACCEL_FS */
 bool fa_fs_allowed(uint64_t magic);
+
+/* ---- dev.c: where copy_file_range pays --------------------------------- */
+
+/* What copy_file_range(2) does on a device's file system */
+enum fa_dev_kind {
+	FA_DEV_UNLISTED,	/* not in FNACCEL_FS: not asked */
+	FA_DEV_DATA_COPY,	/* the kernel copies the data */
+	FA_DEV_OFFLOAD,		/* a reflink or a server-side copy */
+	FA_DEV_OFFLOAD_MOUNT,	/* offloads within its mount (fnpassfs) */
+};
+
+/* The kind of fd's device dev, decided once per process (no lock) */
+enum fa_dev_kind fa_dev_kind(int fd, dev_t dev);
+/* FA_SKIP_NONE if copies may start on dev, else FA_SKIP_fs or _data_copy */
+enum fa_skip fa_dev_check(int fd, dev_t dev);
+/* The same for a copy from a device of src_kind to dst_fd's device */
+enum fa_skip fa_pair_check(enum fa_dev_kind src_kind, dev_t src, int dst_fd,
+			   dev_t dst);
 
 /* ---- track.c: the read -> write tracking -------------------------------- */
 

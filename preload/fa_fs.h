@@ -38,8 +38,11 @@ static const struct fa_fs_name fa_fs_names[] = {
 	{ "lustre", 0x0bd00bd0 },
 };
 
-/* The default list: where copy_file_range(2) reflinks or offloads */
-#define FA_FS_DEFAULT "xfs,btrfs,nfs,smb,smb2,cifs,ceph,fuse"
+/*
+ * The default list: where copy_file_range(2) can reflink or offload; the
+ * preload checks each device of them (dev.c)
+ */
+#define FA_FS_DEFAULT "xfs,btrfs,bcachefs,nfs,smb,smb2,cifs,ceph,fuse"
 
 /* The magic of a name, a hex "0x..." magic, or 0 if unknown */
 static inline uint64_t fa_fs_lookup(const char *name, size_t len)

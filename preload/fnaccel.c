@@ -56,6 +56,11 @@ static void usage(FILE *f)
 "  --fs=LIST        file systems where writes are substituted, e.g.\n"
 "                   xfs,btrfs,nfs, or all (FNACCEL_FS; default\n"
 "                   " FA_FS_DEFAULT ")\n"
+"  --data-copy      substitute also where copy_file_range copies the\n"
+"                   data in the kernel (ext4, XFS without reflink, most\n"
+"                   FUSE file systems): FNACCEL_DATA_COPY=1, the default\n"
+"                   with --fs\n"
+"  --no-data-copy   only where it reflinks or offloads, even with --fs\n"
 "  --off            load the library but only forward (FNACCEL_DISABLE)\n"
 "  --help           show this help and exit\n"
 "  --version        show the version and exit\n"
@@ -255,6 +260,10 @@ int main(int argc, char **argv)
 				usage_error("--fs: unknown file system '%s'",
 					    bad);
 			set_env("FNACCEL_FS", a[5] ? a + 5 : "none");
+		} else if (strcmp(a, "--data-copy") == 0) {
+			set_env("FNACCEL_DATA_COPY", "1");
+		} else if (strcmp(a, "--no-data-copy") == 0) {
+			set_env("FNACCEL_DATA_COPY", "0");
 		} else if (strcmp(a, "--off") == 0) {
 			set_env("FNACCEL_DISABLE", "1");
 		} else if (a[0] == '-' && a[1] != '\0') {

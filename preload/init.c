@@ -80,7 +80,8 @@ static void fa_fs_add(uint64_t magic, void *arg)
 		c->fs_magic[c->n_fs++] = magic;
 }
 
-static void fa_read_fs(const char *s)
+/* FNACCEL_FS: 0, or -EINVAL with the list kept */
+static int fa_read_fs(const char *s)
 {
 	struct fa_config c = fa_config;
 	const char *bad = NULL;
@@ -90,11 +91,12 @@ static void fa_read_fs(const char *s)
 	if (fa_fs_parse(s, fa_fs_add, &c, &bad) < 0) {
 		fa_complain("FNACCEL_FS", s,
 			    "unknown file system, using " FA_FS_DEFAULT);
-		return;
+		return -EINVAL;
 	}
 	fa_config.n_fs = c.n_fs;
 	fa_config.fs_all = c.fs_all;
 	memcpy(fa_config.fs_magic, c.fs_magic, sizeof(c.fs_magic));
+	return 0;
 }
 
 /* FNACCEL_STATS, made absolute now: the program may change directory */
@@ -131,7 +133,7 @@ static void fa_read_env(void)
 	int fd;
 
 	fn_env_apply("libfnaccel");
-	fa_read_fs(FA_FS_DEFAULT);
+	(void)fa_read_fs(FA_FS_DEFAULT);
 	fa_config.disabled = fa_env_true(getenv("FNACCEL_DISABLE"));
 	fa_config.cfr_fallback = fa_env_true(getenv("FNACCEL_CFR_FALLBACK"));
 	s = getenv("FNACCEL_MIN_SIZE");
@@ -142,9 +144,13 @@ static void fa_read_env(void)
 		else
 			fa_config.min_size = v ? v : 1;
 	}
+	/* A list of the user's asks for its data copies too */
 	s = getenv("FNACCEL_FS");
+	if (s && *s && fa_read_fs(s) == 0)
+		fa_config.data_copy = true;
+	s = getenv("FNACCEL_DATA_COPY");
 	if (s && *s)
-		fa_read_fs(s);
+		fa_config.data_copy = fa_env_true(s);
 	s = getenv("FNACCEL_VERIFY");
 	if (s && *s) {
 		if (strcmp(s, "reread") == 0)

@@ -9,6 +9,7 @@ lib_LTLIBRARIES += %reldir%/libfnaccel.la
 %canon_reldir%_libfnaccel_la_SOURCES = \
 	%reldir%/fa.h \
 	%reldir%/fa_fs.h \
+	%reldir%/dev.c \
 	%reldir%/init.c \
 	%reldir%/interpose.c \
 	%reldir%/real.c \

@@ -12,9 +12,11 @@
  * becomes copy_file_range(2) from the source, but only if:
  *
  *  - the destination has none of O_APPEND, O_DIRECT, O_SYNC, O_DSYNC and
- *    both file systems are in FNACCEL_FS (XFS, btrfs, NFS, SMB, Ceph and
- *    FUSE by default: there the copy reflinks or is offloaded; on ext4 and
- *    tmpfs it measured slower);
+ *    both file systems are in FNACCEL_FS (XFS, btrfs, bcachefs, NFS, SMB,
+ *    Ceph and FUSE by default) and the copy between their devices is a
+ *    reflink or an offload, not the kernel copying the data (dev.c;
+ *    FNACCEL_DATA_COPY asks for those too: on ext4 and tmpfs the copy
+ *    measured slower);
  *  - the source descriptor was not closed since (a generation per fd
  *    number, bumped by our close, dup2, dup3 and close_range) and the
  *    source's identity, size, mtime and ctime are unchanged;
@@ -47,7 +49,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -90,20 +91,11 @@ struct fa_track {
 	size_t done;		/* bytes of buf written since */
 	off_t off;		/* source offset of buf[0] */
 	struct stat st;		/* the source during the read */
+	enum fa_dev_kind src_kind;	/* of st.st_dev */
 	XXH64_hash_t hash;	/* of buf[0..len) after the read */
 };
 
 static FA_TLS struct fa_track fa_t;
-
-/* Which devices' file systems are in FNACCEL_FS: a small cache */
-#define FA_DEV_CACHE 8
-struct fa_dev {
-	dev_t dev;
-	bool used;
-	bool allowed;
-};
-static FA_TLS struct fa_dev fa_devs[FA_DEV_CACHE];
-static FA_TLS unsigned int fa_dev_next;
 
 static inline void fa_fence(void)
 {
@@ -150,24 +142,6 @@ void fa_fd_range_closed(unsigned int first, unsigned int last)
 	}
 	for (fd = first; fd <= last; fd++)
 		fa_fd_closed((int)fd);
-}
-
-static bool fa_dev_allowed(int fd, dev_t dev)
-{
-	struct statfs sfs;
-	struct fa_dev *d;
-	unsigned int i;
-
-	for (i = 0; i < FA_DEV_CACHE; i++)
-		if (fa_devs[i].used && fa_devs[i].dev == dev)
-			return fa_devs[i].allowed;
-	if (fstatfs(fd, &sfs) < 0)
-		return false;
-	d = &fa_devs[fa_dev_next++ % FA_DEV_CACHE];
-	d->dev = dev;
-	d->allowed = fa_fs_allowed((uint32_t)sfs.f_type);
-	d->used = true;
-	return d->allowed;
 }
 
 /* ---- device pairs where copy_file_range failed --------------------------- */
@@ -363,14 +337,14 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	}
 	gen = fa_gen(fd);
 	map_gen = fa_map_gen_now();
-	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
+	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode))
 		why = FA_SKIP_src_not_regular;
-	} else if (!fa_dev_allowed(fd, before.st_dev)) {
-		why = FA_SKIP_fs;
-	} else if (fcntl(fd, F_GETFL) & O_DIRECT) {
+	else
+		why = fa_dev_check(fd, before.st_dev);
+	if (why == FA_SKIP_NONE && (fcntl(fd, F_GETFL) & O_DIRECT)) {
 		/* The re-read would need aligned buffers */
 		why = FA_SKIP_src_flags;
-	} else if (!has_off) {
+	} else if (why == FA_SKIP_NONE && !has_off) {
 		pos = lseek(fd, 0, SEEK_CUR);
 		if (pos < 0)
 			why = FA_SKIP_src_offset;
@@ -397,6 +371,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	t->off = pos;
 	if (why == FA_SKIP_NONE) {
 		t->st = after;
+		t->src_kind = fa_dev_kind(fd, after.st_dev);	/* cached */
 		t->hash = fa_buf_hash(buf, (size_t)ret);
 		fn_stat_add(&fa_live.preload_read_tracked_ops, 1);
 	}
@@ -427,6 +402,7 @@ static ssize_t fa_match(const struct fa_track *t, const char *buf, size_t n)
 static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
 				   size_t n, struct stat *dst)
 {
+	enum fa_skip why;
 	struct stat now;
 	int fl;
 
@@ -440,8 +416,9 @@ static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
 	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
 	    (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)))
 		return FA_SKIP_dst_flags;
-	if (!fa_dev_allowed(fd, dst->st_dev))
-		return FA_SKIP_fs;
+	why = fa_pair_check(t->src_kind, t->st.st_dev, fd, dst->st_dev);
+	if (why != FA_SKIP_NONE)
+		return why;
 	if (fa_is_bad_pair(t->st.st_dev, dst->st_dev))
 		return FA_SKIP_bad_pair;
 	if (fa_gen(t->fd) != t->gen)

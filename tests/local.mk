@@ -76,7 +76,8 @@ FN_PRELOAD_TESTS = \
 	%reldir%/t1002-preload-substitution.sh \
 	%reldir%/t1003-preload-config.sh \
 	%reldir%/t1004-preload-fnaccel-cmd.sh \
-	%reldir%/t1005-preload-adversary.sh
+	%reldir%/t1005-preload-adversary.sh \
+	%reldir%/t1006-preload-data-copy.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 # fa-check: copy loops that try to fool the tracking (t1005)

@@ -111,6 +111,19 @@ test_expect_success 'FNACCEL_FS=bogus: a message, the default list kept' '
 	fn_expect_stat preload_write_substituted_ops 0 st
 '
 
+test_expect_success 'FNACCEL_FS=tmpfs,ext4 FNACCEL_DATA_COPY=no: data copies skipped' '
+	rm -f st &&
+	FNACCEL_FS=tmpfs,ext4 FNACCEL_DATA_COPY=no fn_preload st dd if=tmp/a of=tmp/f6 bs=128k 2>/dev/null &&
+	cmp xfs/a tmp/f6 &&
+	fn_expect_stat preload_write_substituted_ops 0 st &&
+	fn_expect_stat preload_skip_data_copy 32 st &&
+	fn_expect_stat preload_dev_data_copy 1 st &&
+	rm -f st &&
+	FNACCEL_FS=xfs,bogus FNACCEL_DATA_COPY= fn_preload st dd if=xfs/a of=xfs/f7 bs=128k 2>/dev/null &&
+	fn_expect_stat preload_write_substituted_ops 32 st &&
+	fn_expect_stat preload_dev_offload 1 st
+'
+
 test_expect_success 'FNACCEL_VERIFY=junk: a message, reread kept' '
 	rm -f st &&
 	FNACCEL_VERIFY=junk fn_preload st dd if=xfs/a of=xfs/v1 bs=128k 2>err &&
@@ -200,7 +213,9 @@ test_expect_success 'FNACCEL_STATS: one block per process, whole, in order' '
 		preload_write_substituted_bytes preload_write_passthrough_ops \
 		preload_verify_failures preload_cfr_ops preload_cfr_fallback_ops \
 		preload_skip_fs preload_skip_small preload_skip_untracked \
-		preload_skip_buffer_changed preload_skip_src_changed
+		preload_skip_buffer_changed preload_skip_src_changed \
+		preload_skip_data_copy preload_dev_unlisted preload_dev_data_copy \
+		preload_dev_offload preload_dev_offload_mount
 	do
 		test $(grep -c "^$key [0-9]*\$" st) = 2 || { echo "no $key"; exit 1; }
 	done

@@ -56,7 +56,8 @@ test_expect_success 'bad options: 2 and a message' '
 test_expect_success '--help and --version: 0 on stdout' '
 	test $(run_rc "$FN_FNACCEL" --help) = 0 && test ! -s err &&
 	grep "^Usage: fnaccel \[OPTION\]... \[--\] COMMAND \[ARG\]...$" out &&
-	for o in --stats --stats=FILE --verify=MODE --fs=LIST --off --help --version
+	for o in --stats --stats=FILE --verify=MODE --fs=LIST --data-copy \
+		--no-data-copy --off --help --version
 	do
 		grep -e "^  $o " out || exit 1
 	done &&
@@ -83,7 +84,11 @@ test_expect_success 'options become FNACCEL_* variables' '
 	"$FN_FNACCEL" --verify=hash --fs=xfs,btrfs --off env >out &&
 	grep "^FNACCEL_VERIFY=hash$" out && grep "^FNACCEL_FS=xfs,btrfs$" out &&
 	grep "^FNACCEL_DISABLE=1$" out &&
-	"$FN_FNACCEL" env >out && ! grep "^FNACCEL_DISABLE=" out
+	"$FN_FNACCEL" env >out && ! grep "^FNACCEL_DISABLE=" out &&
+	! grep "^FNACCEL_DATA_COPY=" out &&
+	"$FN_FNACCEL" --data-copy env >out && grep "^FNACCEL_DATA_COPY=1$" out &&
+	"$FN_FNACCEL" --data-copy --no-data-copy env >out &&
+	grep "^FNACCEL_DATA_COPY=0$" out
 '
 
 test_expect_success 'a missing library: 125 and a message' '

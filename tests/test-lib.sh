@@ -139,12 +139,13 @@ fn_mount_tmpfs()
 	fn_at_exit "umount '$1' || umount -l '$1'"
 }
 
-# fn_mount_xfs DIR [SIZE]: an XFS loop image with reflinks at DIR
+# fn_mount_xfs DIR [SIZE [REFLINK]]: an XFS loop image at DIR, with
+# reflinks unless REFLINK is 0
 fn_mount_xfs()
 {
 	local img=$1.img
 	truncate -s "${2:-2G}" "$img" &&
-	mkfs.xfs -q -f -m reflink=1 "$img" &&
+	mkfs.xfs -q -f -m "reflink=${3:-1}" "$img" &&
 	mkdir -p "$1" &&
 	mount -o loop "$img" "$1" &&
 	fn_at_exit "umount '$1' || umount -l '$1'; rm -f '$img'"
@@ -334,7 +335,7 @@ FNACCEL_LIBRARY=$FN_PRELOAD_LIB
 export FNACCEL_LIBRARY
 unset FNACCEL_DISABLE FNACCEL_MIN_SIZE FNACCEL_FS FNACCEL_VERIFY \
 	FNACCEL_STATS FNACCEL_CFR_FALLBACK FNACCEL_LOG FNACCEL_LOG_FILE \
-	FNACCEL_CHUNK_SIZE
+	FNACCEL_CHUNK_SIZE FNACCEL_DATA_COPY
 
 # fn_require_preload: the library and fnaccel are built
 fn_require_preload()

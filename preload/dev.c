@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * dev.c: where copy_file_range(2) pays: which devices remap or offload a
+ * copy, and which only copy the data in the kernel.
+ *
+ * A substituted write pays only where copy_file_range does not move the
+ * data through the page cache: a reflink (XFS with reflink, btrfs,
+ * bcachefs), a server-side copy (NFS 4.2, SMB, Ceph), or one request to
+ * fnpassfs, which copies on its backing file system.  Elsewhere the kernel
+ * splices the data (ext4, tmpfs, XFS without reflink, a FUSE file system
+ * without a copy_file_range handler, or whose handler answered ENOSYS once)
+ * and the substitution measured slower than the program's own write.
+ *
+ * Each device is decided once, from what the kernel says of its file
+ * system, with no copy made to find out:
+ *  - not in FNACCEL_FS: unlisted;
+ *  - XFS: the reflink flag of XFS_IOC_FSGEOMETRY;
+ *  - btrfs, bcachefs, SMB, CIFS, Ceph: offload;
+ *  - NFS: offload at vers=4.2 (the COPY operation), in /proc/self/mountinfo;
+ *  - FUSE: the mount's subtype in /proc/self/mountinfo: fuse.fnpassfs
+ *    offloads within the mount (across two mounts the kernel splices);
+ *    any other subtype is a data copy;
+ *  - anything else: a data copy.
+ * A pair of devices pays when both offload, and for an offload within a
+ * mount when they are one device.  FNACCEL_DATA_COPY asks for the data
+ * copies too.
+ *
+ * The decisions are cached for the process in a small table of atomic
+ * words, one device each, filled with compare-and-swap: no lock, safe in
+ * a signal handler's thread and in every thread at once.  Two threads may
+ * decide the same device at once; only the one whose entry lands counts
+ * the decision.  A forked child keeps the table (its counters start from
+ * zero, so it counts no decision its parent made).  A device number
+ * reused by another mount during the process's life keeps its first
+ * decision.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fa.h"
+
+/* statfs(2) f_type (linux/magic.h) */
+#define FA_XFS_MAGIC 0x58465342u
+#define FA_BTRFS_MAGIC 0x9123683eu
+#define FA_BCACHEFS_MAGIC 0xca451a4eu
+#define FA_NFS_MAGIC 0x6969u
+#define FA_SMB_MAGIC 0x517bu
+#define FA_SMB2_MAGIC 0xfe534d42u
+#define FA_CIFS_MAGIC 0xff534d42u
+#define FA_CEPH_MAGIC 0x00c36400u
+#define FA_FUSE_MAGIC 0x65735546u
+
+/* xfs/xfs_fs.h: struct xfs_fsop_geom_v1, the layout every kernel answers */
+struct fa_xfs_geom {
+	uint32_t blocksize;
+	uint32_t rtextsize;
+	uint32_t agblocks;
+	uint32_t agcount;
+	uint32_t logblocks;
+	uint32_t sectsize;
+	uint32_t inodesize;
+	uint32_t imaxpct;
+	uint64_t datablocks;
+	uint64_t rtblocks;
+	uint64_t rtextents;
+	uint64_t logstart;
+	unsigned char uuid[16];
+	uint32_t sunit;
+	uint32_t swidth;
+	int32_t version;
+	uint32_t flags;
+	uint32_t logsectsize;
+	uint32_t rtsectsize;
+	uint32_t dirblocksize;
+};
+
+#define FA_XFS_IOC_FSGEOMETRY_V1 _IOR('X', 100, struct fa_xfs_geom)
+#define FA_XFS_GEOM_FLAGS_REFLINK (1u << 20)
+
+/* ---- the cache: (dev << 8) | (kind << 1) | 1 per slot, 0 if free ------- */
+
+#define FA_DEV_SLOTS 64u
+#define FA_DEV_MAX (UINT64_C(1) << 56)
+static _Atomic uint64_t fa_dev_slots[FA_DEV_SLOTS];
+
+static uint64_t fa_dev_entry(dev_t dev, enum fa_dev_kind kind)
+{
+	return ((uint64_t)dev << 8) | ((uint64_t)kind << 1) | 1;
+}
+
+/* The cached kind of dev, or -1 */
+static int fa_dev_cached(dev_t dev)
+{
+	unsigned int i;
+	uint64_t v;
+
+	if ((uint64_t)dev >= FA_DEV_MAX)
+		return -1;
+	for (i = 0; i < FA_DEV_SLOTS; i++) {
+		v = atomic_load_explicit(&fa_dev_slots[i],
+					 memory_order_relaxed);
+		if (v == 0)
+			return -1;	/* slots fill in order: no more */
+		if (v >> 8 == (uint64_t)dev)
+			return (int)((v >> 1) & 0x7f);
+	}
+	return -1;
+}
+
+/*
+ * Keep kind for dev; returns the kind the table holds (another thread's
+ * if it won the race), and whether this call's entry landed.
+ */
+static enum fa_dev_kind fa_dev_keep(dev_t dev, enum fa_dev_kind kind,
+				    bool *landed)
+{
+	uint64_t want = fa_dev_entry(dev, kind);
+	unsigned int i;
+	uint64_t v;
+
+	*landed = false;
+	if ((uint64_t)dev >= FA_DEV_MAX) {
+		*landed = true;	/* not kept: decided at each call */
+		return kind;
+	}
+	for (i = 0; i < FA_DEV_SLOTS; i++) {
+		v = 0;
+		if (atomic_compare_exchange_strong_explicit(
+			    &fa_dev_slots[i], &v, want, memory_order_relaxed,
+			    memory_order_relaxed)) {
+			*landed = true;
+			return kind;
+		}
+		if (v >> 8 == (uint64_t)dev)
+			return (enum fa_dev_kind)((v >> 1) & 0x7f);
+	}
+	*landed = true;		/* table full: decided each call */
+	return kind;
+}
+
+/* ---- /proc/self/mountinfo ------------------------------------------------ */
+
+/*
+ * From a mountinfo line, the fields of the mount of dev: "ID PARENT
+ * MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - TYPE SOURCE SUPEROPTS".  True
+ * if the line is dev's; type and superopts are copied, cut to their size.
+ */
+static bool fa_mountinfo_line(const char *line, dev_t dev, char *type,
+			      size_t type_len, char *sopts, size_t sopts_len)
+{
+	unsigned long maj;
+	unsigned long min;
+	const char *p;
+	const char *end;
+	char *q;
+	size_t n;
+
+	p = strchr(line, ' ');
+	if (p == NULL || (p = strchr(p + 1, ' ')) == NULL)
+		return false;
+	maj = strtoul(p + 1, &q, 10);
+	if (*q != ':')
+		return false;
+	min = strtoul(q + 1, &q, 10);
+	if (*q != ' ' || makedev(maj, min) != dev)
+		return false;
+	p = strstr(p, " - ");
+	if (p == NULL)
+		return false;
+	p += 3;
+	end = strchr(p, ' ');
+	n = end ? (size_t)(end - p) : strlen(p);
+	snprintf(type, type_len, "%.*s", (int)n, p);
+	sopts[0] = '\0';
+	if (end && (p = strchr(end + 1, ' ')) != NULL)
+		snprintf(sopts, sopts_len, "%s", p + 1);
+	return true;
+}
+
+/*
+ * The file system type ("fuse.fnpassfs", "nfs4") and super options of
+ * dev's mount, read with raw system calls (read(2) is ours) into a stack
+ * buffer.  0, or -errno (-ENOENT: no such mount).
+ */
+static int fa_mountinfo(dev_t dev, char *type, size_t type_len, char *sopts,
+			size_t sopts_len)
+{
+	char buf[8192];
+	size_t have = 0;
+	bool skip = false;	/* in a line longer than buf */
+	char *line;
+	char *nl;
+	ssize_t n;
+	int ret = -ENOENT;
+	int fd;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/mountinfo",
+			  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = syscall(SYS_read, fd, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		line = buf;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			if (!skip && fa_mountinfo_line(line, dev, type,
+						       type_len, sopts,
+						       sopts_len)) {
+				ret = 0;
+				goto out_close_fd;
+			}
+			skip = false;
+			line = nl + 1;
+		}
+		have = strlen(line);
+		if (have == sizeof(buf) - 1) {
+			skip = true;	/* too long: not a mount we know */
+			have = 0;
+		}
+		memmove(buf, line, have);
+	}
+out_close_fd:
+	syscall(SYS_close, fd);
+	return ret;
+}
+
+/* True if the comma-separated list opts holds the word w */
+static bool fa_has_opt(const char *opts, const char *w)
+{
+	size_t len = strlen(w);
+	const char *p = opts;
+
+	while (*p) {
+		size_t n = strcspn(p, ", \n");
+
+		if (n == len && strncmp(p, w, len) == 0)
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/* ---- the decision ------------------------------------------------------ */
+
+static const char *const fa_dev_kind_names[] = {
+	[FA_DEV_UNLISTED] = "unlisted",
+	[FA_DEV_DATA_COPY] = "data copy",
+	[FA_DEV_OFFLOAD] = "offload",
+	[FA_DEV_OFFLOAD_MOUNT] = "offload within the mount",
+};
+
+/* Each decision counts once, in its kind's key */
+static atomic_uint_fast64_t *const fa_dev_counters[] = {
+	[FA_DEV_UNLISTED] = &fa_live.preload_dev_unlisted,
+	[FA_DEV_DATA_COPY] = &fa_live.preload_dev_data_copy,
+	[FA_DEV_OFFLOAD] = &fa_live.preload_dev_offload,
+	[FA_DEV_OFFLOAD_MOUNT] = &fa_live.preload_dev_offload_mount,
+};
+
+/* What copy_file_range(2) does on fd's file system (dev): see the top */
+static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
+{
+	struct fa_xfs_geom geo;
+	struct statfs sfs;
+	char sopts[512];
+	char type[64];
+	uint32_t magic;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return FA_DEV_UNLISTED;
+	magic = (uint32_t)sfs.f_type;
+	if (!fa_fs_allowed(magic))
+		return FA_DEV_UNLISTED;
+	switch (magic) {
+	case FA_XFS_MAGIC:
+		if (ioctl(fd, FA_XFS_IOC_FSGEOMETRY_V1, &geo) == 0 &&
+		    (geo.flags & FA_XFS_GEOM_FLAGS_REFLINK))
+			return FA_DEV_OFFLOAD;
+		return FA_DEV_DATA_COPY;
+	case FA_BTRFS_MAGIC:
+	case FA_BCACHEFS_MAGIC:
+	case FA_SMB_MAGIC:
+	case FA_SMB2_MAGIC:
+	case FA_CIFS_MAGIC:
+	case FA_CEPH_MAGIC:
+		return FA_DEV_OFFLOAD;
+	case FA_NFS_MAGIC:
+		/* Only NFS 4.2 has COPY; below, the client copies the data */
+		if (fa_mountinfo(dev, type, sizeof(type), sopts,
+				 sizeof(sopts)) == 0 &&
+		    fa_has_opt(sopts, "vers=4.2"))
+			return FA_DEV_OFFLOAD;
+		return FA_DEV_DATA_COPY;
+	case FA_FUSE_MAGIC:
+		/*
+		 * fnpassfs answers with one copy on its backing file system;
+		 * across two mounts the kernel splices (fuse_copy_file_range)
+		 */
+		if (fa_mountinfo(dev, type, sizeof(type), sopts,
+				 sizeof(sopts)) == 0 &&
+		    strcmp(type, "fuse.fnpassfs") == 0)
+			return FA_DEV_OFFLOAD_MOUNT;
+		return FA_DEV_DATA_COPY;
+	default:
+		return FA_DEV_DATA_COPY;
+	}
+}
+
+enum fa_dev_kind fa_dev_kind(int fd, dev_t dev)
+{
+	enum fa_dev_kind kind;
+	bool landed;
+	int k;
+
+	k = fa_dev_cached(dev);
+	if (k >= 0)
+		return (enum fa_dev_kind)k;
+	kind = fa_dev_keep(dev, fa_dev_decide(fd, dev), &landed);
+	if (!landed)
+		return kind;
+	fn_stat_add(fa_dev_counters[kind], 1);
+	FN_LOG_DEBUG("device %u:%u: %s", major(dev), minor(dev),
+		     fa_dev_kind_names[kind]);
+	return kind;
+}
+
+enum fa_skip fa_dev_check(int fd, dev_t dev)
+{
+	switch (fa_dev_kind(fd, dev)) {
+	case FA_DEV_UNLISTED:
+		return FA_SKIP_fs;
+	case FA_DEV_DATA_COPY:
+		return fa_config.data_copy ? FA_SKIP_NONE : FA_SKIP_data_copy;
+	default:
+		return FA_SKIP_NONE;
+	}
+}
+
+enum fa_skip fa_pair_check(enum fa_dev_kind src_kind, dev_t src, int dst_fd,
+			   dev_t dst)
+{
+	enum fa_dev_kind kind;
+	enum fa_skip why;
+
+	why = fa_dev_check(dst_fd, dst);
+	if (why != FA_SKIP_NONE || src == dst || fa_config.data_copy)
+		return why;
+	kind = fa_dev_kind(dst_fd, dst);
+	if (src_kind == FA_DEV_OFFLOAD_MOUNT || kind == FA_DEV_OFFLOAD_MOUNT)
+		return FA_SKIP_data_copy;
+	return FA_SKIP_NONE;
+}
