@@ -9,13 +9,13 @@ AM_TESTS_ENVIRONMENT = \
 	export FN_SRCDIR FN_BUILDDIR FN_TRASH_DIR;
 
 check_LTLIBRARIES += %reldir%/libtap.la
-%canon_reldir%_libtap_la_SOURCES = %reldir%/tap.c %reldir%/tap.h
+%canon_reldir%_libtap_la_SOURCES = %reldir%/lib/tap.c %reldir%/lib/tap.h
 
 # C unit tests link the engine's objects (they reach hidden internals)
 FN_TEST_LIBS = %reldir%/libtap.la lib/libfnfront.la lib/libfncore.la
 FN_TEST_LINKFLAGS = -no-install
 
-EXTRA_DIST += %reldir%/test-lib.sh
+EXTRA_DIST += %reldir%/lib/test-lib.sh %reldir%/README
 
 clean-local: clean-local-tests
 clean-local-tests:
@@ -41,7 +41,7 @@ FN_ENGINE_TESTS = \
 	%reldir%/t-copy-enospc
 check_PROGRAMS += $(FN_ENGINE_TESTS)
 TESTS += $(FN_ENGINE_TESTS)
-EXTRA_DIST += %reldir%/fn-test.h
+EXTRA_DIST += %reldir%/lib/fn-test.h
 FN_ENGINE_SH = \
 	%reldir%/t0001-engine-xfs.sh \
 	%reldir%/t0002-engine-exdev.sh \
@@ -102,7 +102,7 @@ check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify
 %canon_reldir%_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
 TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh
 EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
-	%reldir%/pl-lib.sh
+	%reldir%/lib/pl-lib.sh
 
 
 # ---- fnpassfs tests: t2xxx, /.stats: t3xxx --------------------------------

@@ -21,7 +21,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 #define BIG	(3 * TF_MIB)
 

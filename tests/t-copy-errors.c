@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 #define SRC_SIZE 8192
 

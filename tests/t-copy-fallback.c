@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 #define SIZE	(300 * 1024 + 7)
 

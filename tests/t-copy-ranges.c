@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 #define SIZE	(256 * 1024)
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 /* Issue 3's list, then what fncopy.h adds, in fncopy.h's order */
 static const char *const keys[] = {

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "tap.h"
+#include "lib/tap.h"
 
 int main(void)
 {

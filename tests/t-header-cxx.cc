@@ -9,7 +9,7 @@
 #include <cstring>
 
 extern "C" {
-#include "tap.h"
+#include "lib/tap.h"
 }
 
 int main()

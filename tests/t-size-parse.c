@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 /* A quarter of MemAvailable now, in bytes */
 static uint64_t mem_quarter(void)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fn-test.h"
+#include "lib/fn-test.h"
 
 #define NTHREADS	4
 #define ROUNDS		1000

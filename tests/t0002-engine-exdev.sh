@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='engine: EXDEV between tmpfs and ext4 falls back, both ways'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 
 fncp=$FN_BUILDDIR/tests/fncp

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='engine: a copy into a full tmpfs stops with ENOSPC'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 
 # Call by call (partial count, then -ENOSPC) is t-copy-enospc; this is

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='engine: the library reads no environment; fn_env_apply() reads FNACCEL_CHUNK_SIZE and FNACCEL_LOG for the front ends'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 
 fncp=$FN_BUILDDIR/tests/fncp
 

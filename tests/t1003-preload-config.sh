@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 test_description='preload: FNACCEL_* configuration and the statistics dump'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload
 fn_require_root
 fn_require_cmd mkfs.xfs mkfs.ext4 busybox cmp dd

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 test_description='preload: programs that change what was read are never fooled'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload
 fn_require_root
 fn_require_cmd mkfs.xfs cmp
@@ -27,15 +27,14 @@ test_expect_success 'plain loop: all substituted (the control case)' '
 	fn_expect_stat preload_verify_failures 0 st
 '
 
-if nm -D --undefined-only "$FA_CHECK" 2>/dev/null | grep -q " __read_chk@"; then
-	test_expect_success 'fortified build: __read_chk and __pread_chk are wrapped' '
-		nm -D --undefined-only "$FA_CHECK" | grep " __pread_chk@" &&
-		run pread xfs/odd xfs/fpr && cmp xfs/odd xfs/fpr &&
-		fn_expect_stat preload_write_substituted_ops 10 st
-	'
-else
-	test_skip 'fortified build' 'fa-check built without optimization'
-fi
+# FORTIFIED: fa-check calls __read_chk (built with optimization)
+nm -D --undefined-only "$FA_CHECK" 2>/dev/null | grep -q " __read_chk@" &&
+	test_set_prereq FORTIFIED
+test_expect_success FORTIFIED 'fortified build: __read_chk and __pread_chk are wrapped' '
+	nm -D --undefined-only "$FA_CHECK" | grep " __pread_chk@" &&
+	run pread xfs/odd xfs/fpr && cmp xfs/odd xfs/fpr &&
+	fn_expect_stat preload_write_substituted_ops 10 st
+'
 
 # munmap, mprotect, mmap MAP_FIXED, mremap, another thread's munmap, a
 # guard page: the library must not read the buffer, the write says EFAULT

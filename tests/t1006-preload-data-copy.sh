@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 test_description='preload: substituted only where copy_file_range reflinks or offloads'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload
 fn_require_root
 fn_require_cmd mkfs.xfs mkfs.ext4 filefrag cmp dd

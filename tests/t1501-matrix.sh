@@ -32,8 +32,8 @@ test_description='preload: transparency matrix, programs x file systems x sizes'
 # 5 GiB of zeros).  dd with conv=sparse and every other program would read
 # 5 GiB of holes (about 10 s each here): left out.
 
-. "$(dirname "$0")/test-lib.sh"
-. "$FN_SRCDIR/tests/pl-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
+. "$FN_SRCDIR/tests/lib/pl-lib.sh"
 fn_require_root
 fn_require_cmd xfs_io mkfs.xfs busybox perl node rsync gzip tar cmp
 fn_require_fuse

@@ -10,8 +10,8 @@ test_description='preload: adversarial copy loops see what they see without it'
 # on the build tree (ext4, forced into FNACCEL_FS) and on an XFS reflink
 # image (in the default list).
 
-. "$(dirname "$0")/test-lib.sh"
-. "$FN_SRCDIR/tests/pl-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
+. "$FN_SRCDIR/tests/lib/pl-lib.sh"
 fn_require_root
 fn_require_cmd xfs_io mkfs.xfs strace nm
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 test_description='fnpassfs: every operation passes through, exactly'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd setfattr getfattr flock mkfifo python3
@@ -148,8 +148,9 @@ assert not os.path.exists(\"back/gone\")
 # unnamed file linked by /proc/self/fd (more in t2103); with libfuse 3.14,
 # which has no tmpfile handler, the kernel answers EOPNOTSUPP, which
 # open(2) documents for file systems without O_TMPFILE
-if "$FN_BUILDDIR/fs/fnpassfs" --version | grep -qx 'O_TMPFILE: yes'; then
-test_expect_success 'O_TMPFILE: written, then linked (libfuse >= 3.17)' '
+"$FN_BUILDDIR/fs/fnpassfs" --version | grep -qx 'O_TMPFILE: yes' &&
+	test_set_prereq TMPFILE
+test_expect_success TMPFILE 'O_TMPFILE: written, then linked (libfuse >= 3.17)' '
 	mkdir mnt/tmpd && test "$($ops tmpfile mnt/tmpd)" = 0 &&
 	test -z "$(ls -A back/tmpd)" &&
 	test "$($ops tmpfile mnt/tmpd mnt/tmpd/linked)" = 0 &&
@@ -157,11 +158,10 @@ test_expect_success 'O_TMPFILE: written, then linked (libfuse >= 3.17)' '
 	test "$(stat -c "%a %h %s" back/tmpd/linked)" = "640 1 3" &&
 	test "$(stat -c "%a %h %s %i" mnt/tmpd/linked)" = \
 	     "640 1 3 $(stat -c %i back/tmpd/linked)"'
-else
-test_expect_success 'O_TMPFILE: EOPNOTSUPP (libfuse < 3.17), nothing created' '
+test_expect_success !TMPFILE 'O_TMPFILE: EOPNOTSUPP (libfuse < 3.17), nothing created' '
 	mkdir mnt/tmpd && test "$($ops tmpfile mnt/tmpd mnt/tmpd/linked)" = EOPNOTSUPP &&
 	test -z "$(ls -A back/tmpd)"'
-fi
+
 
 # (the kernel's FUSE client passes only keep size, punch hole and zero
 # range: other modes are EOPNOTSUPP before they reach fnpassfs)

@@ -18,7 +18,7 @@
 # old inode through its descriptor, and has none of the new keys.
 
 test_description='fnpassfs: inodes by handle, a bounded descriptor cache, stale handles, fallback'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd prlimit setpriv python3 mkfs.ext4 diff

@@ -20,7 +20,7 @@
 # here and removed at exit.
 
 test_description='fnpassfs: a directory opens by its own permissions, as natively, for each user'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd useradd userdel groupadd groupdel setpriv mktemp

@@ -21,7 +21,7 @@
 # Bad values of the option are refused.
 
 test_description='fnpassfs: -o xattr=passthrough|noattr|nosys: answers, requests, ACLs, permissions, programs'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd getfattr setfattr getfacl setfacl getcap setcap setpriv \

@@ -13,7 +13,7 @@
 # mount is the known inode; errors are those of the name.
 
 test_description='fnpassfs: lookups of known inodes, without opening them'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd mkfs.ext4 stat
@@ -74,7 +74,7 @@ stat_first()
 	echo reset >mnt/.stats &&
 	stats_of mnt/d $first >actual &&
 	stats_of ext/d $first >expect &&
-	diff -u expect actual && snap &&
+	test_cmp expect actual && snap &&
 	lookups 10 $2 && is fs_lookups_by_handle $3 &&
 	is fs_inodes $((inodes + $1))
 }
@@ -98,7 +98,7 @@ test_expect_success "readdirplus of d ($nfiles known files, one new): $nfiles kn
 	echo reset >mnt/.stats &&
 	(cd mnt/d && ls -f .) | LC_ALL=C sort >actual &&
 	(cd ext/d && ls -f .) | LC_ALL=C sort >expect &&
-	diff -u expect actual && snap &&
+	test_cmp expect actual && snap &&
 	is fs_readdirplus_ops 2 && lookups 0 $nfiles &&
 	is fs_inodes $((inodes + 1))
 '
@@ -116,7 +116,7 @@ test_expect_success 'through the mount it is the new file; the old inode is stal
 	test "$(cat mnt/d/f00)" = again &&
 	stats_of mnt/d f00 >actual &&
 	stats_of ext/d f00 >expect &&
-	diff -u expect actual && snap &&
+	test_cmp expect actual && snap &&
 	is fs_stale_handles 1
 '
 
@@ -125,18 +125,18 @@ test_expect_success 'a hard link made through the mount is the known inode: 2 li
 	ln mnt/d/f01 mnt/d/h &&
 	stats_of mnt/d f01 h >actual &&
 	stats_of ext/d f01 h >expect &&
-	diff -u expect actual &&
+	test_cmp expect actual &&
 	test "$(stat -c %h mnt/d/h)" = 2 &&
 	snap && is fs_inodes $inodes
 '
 
 test_expect_success 'a missing name: ENOENT, the same as natively' '
-	! stat mnt/d/none 2>err &&
+	test_must_fail stat mnt/d/none 2>err &&
 	grep -q "No such file or directory" err
 '
 
 test_expect_success 'a name below a file: ENOTDIR' '
-	! stat mnt/d/f01/x 2>err &&
+	test_must_fail stat mnt/d/f01/x 2>err &&
 	grep -q "Not a directory" err
 '
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 test_description='fnpassfs: set-id bits after a write by a user who is not
 the owner, natively and through the mount, with kernel passthrough'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd useradd userdel groupdel setpriv chgrp timeout

@@ -11,7 +11,7 @@
 # every open that reaches the file system fails with EOPNOTSUPP.
 #
 test_description='fnpassfs: O_TMPFILE through the mount, as natively'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd python3 setpriv

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 test_description='fnpassfs: cached listings, negative entries, setuid on write,
 ACLs in the kernel'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd setpriv truncate setfacl python3

@@ -12,7 +12,7 @@
 #	tests/fpexercise --seed N --ops 100000 --size 1M DIR
 
 test_description='fpexercise: 100,000 random operations per run, natively and through fnpassfs'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 
 fpx=$FN_BUILDDIR/tests/fpexercise
 [ -x "$fpx" ] || skip_all "tests/fpexercise not built (make check builds it)"

@@ -14,7 +14,7 @@
 # unprivileged user made here; the outputs must be identical.
 #
 test_description='fnpassfs: the same file operations give the same results natively and through the mount'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 
 fn_require_root
 fn_require_fuse

@@ -14,7 +14,7 @@
 # with the writeback cache, which needs default_permissions.
 
 test_description='fnpassfs: each user through the mount can do exactly what they can natively'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 
 fn_require_root
 fn_require_fuse

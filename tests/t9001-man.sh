@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='man pages: groff finds nothing to warn about; libfncopy(3) is complete'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_cmd groff
 
 man3=$FN_SRCDIR/doc/libfncopy.3
@@ -85,5 +85,15 @@ test_expect_success 'every -o option of fnpassfs --help has its entry in fnpassf
 		esac
 		grep -qxF "$want" options || { echo "no .TP for $o"; exit 1; }
 	done <opts'
+
+# doc/design.md is the map of the tree: a new source file is named there
+test_expect_success 'doc/design.md names every source file of lib/, preload/ and fs/' '
+	ls "$FN_SRCDIR"/lib/*.[ch] "$FN_SRCDIR"/preload/*.[ch] \
+		"$FN_SRCDIR"/fs/*.[ch] >sources &&
+	test "$(wc -l <sources)" -ge 20 &&
+	while read -r f; do
+		grep -qF "\`${f##*/}\`" "$FN_SRCDIR/doc/design.md" ||
+			{ echo "doc/design.md does not name ${f##*/}"; exit 1; }
+	done <sources'
 
 test_done

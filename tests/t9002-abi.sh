@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='ABI: libfncopy exports exactly fncopy.h; logging compiles out'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_cmd nm objdump
 
 lib=$FN_BUILDDIR/lib/.libs/libfncopy.so

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 test_description='ABI: libfnaccel.so exports the interposed libc names only'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload
 fn_require_cmd nm readelf
 

@@ -6,7 +6,7 @@
 # (none, on an XFS image) and of a real copy (all, on an ext4 image); bad
 # options exit 2 with a message.  It times nothing: no numbers are judged.
 test_description='fnbench: table, rows, new space, options'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 
 fn_require_root
 fn_require_cmd mkfs.xfs mkfs.ext4 setpriv

@@ -11,7 +11,7 @@
 # when a mount fails half way.  It times nothing: no number is judged.  A
 # row whose command fails stops the run.
 test_description='fs-bench: rows, tree rows, ratios, --ext4, --ops, cleanup'
-. "$(dirname "$0")/test-lib.sh"
+. "$(dirname "$0")/lib/test-lib.sh"
 
 fn_require_root
 fn_require_fuse

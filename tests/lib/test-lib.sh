@@ -61,8 +61,18 @@ skip_all()
 	exit 0
 }
 
+# test_expect_success [PREREQ] 'what it shows' 'body': with PREREQ (one
+# name, or several joined by commas), the test is skipped unless each
+# was set with test_set_prereq
 test_expect_success()
 {
+	if [ $# = 3 ]; then
+		if ! test_have_prereq "$1"; then
+			test_skip "$2" "missing $1"
+			return 0
+		fi
+		shift
+	fi
 	local desc=$1 body=$2
 	fn_test_count=$((fn_test_count + 1))
 	if (eval "$body") >"$fn_trash/.out.$fn_test_count" 2>&1; then
@@ -87,6 +97,50 @@ test_expect_setup()
 		echo "not ok $fn_test_count - $desc"
 		sed -e 's/^/#	/' "$fn_trash/.out.$fn_test_count"
 	fi
+}
+
+# test_set_prereq NAME: what tests named by NAME need is here
+fn_prereqs=,
+test_set_prereq()
+{
+	fn_prereqs="$fn_prereqs$1,"
+}
+
+# test_have_prereq NAME[,NAME...]: every one was set (!NAME: was not)
+test_have_prereq()
+{
+	local IFS=, p
+	for p in $1; do
+		case $p,$fn_prereqs in
+		!*",${p#!},"*) return 1 ;;
+		!*) ;;
+		*",$p,"*) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
+# test_cmp EXPECT ACTUAL: the same bytes; else the difference is shown
+test_cmp()
+{
+	diff -u "$1" "$2"
+}
+
+# test_must_fail CMD...: CMD exits non-zero, and not because a signal
+# killed it (a crash is not the failure a test expects)
+test_must_fail()
+{
+	local st=0
+	"$@" || st=$?
+	if [ $st = 0 ]; then
+		echo "test_must_fail: $* succeeded"
+		return 1
+	fi
+	if [ $st -gt 128 ]; then
+		echo "test_must_fail: $* died of signal $((st - 128))"
+		return 1
+	fi
+	return 0
 }
 
 test_skip()
