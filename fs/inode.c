@@ -614,12 +614,13 @@ int fp_inode_check_removed(struct fp_inode *in, const struct stat *st)
 /* ---- finding and adding inodes ----------------------------------------- */
 
 /*
- * The known inode of (st_dev, st_ino), with one more lookup reference,
- * if it is surely the file open as fd: one without a handle (its own
- * descriptor keeps the number from being reused), or one whose cached
- * descriptor does.  Then fd is closed.  NULL if the handle must decide.
+ * The known inode of (st_dev, st_ino) with one more lookup reference, if
+ * a descriptor of it is open (the inode's own, or a cached one): then it
+ * is surely the file whose attributes are st (from fstat(2) or
+ * fstatat(2)), as that file lives, so no other has its number.  NULL when
+ * the handle must decide.
  */
-static struct fp_inode *fp_inode_find_pinned(int fd, const struct stat *st)
+static struct fp_inode *fp_inode_find_open(const struct stat *st)
 {
 	struct fp_fs *fs = &fp_fs;
 	struct fp_inode *in;
@@ -631,8 +632,6 @@ static struct fp_inode *fp_inode_find_pinned(int fd, const struct stat *st)
 	else
 		in = NULL;
 	pthread_mutex_unlock(&fs->itable_lock);
-	if (in != NULL)
-		close(fd);
 	return in;
 }
 
@@ -752,9 +751,11 @@ static struct fp_inode *fp_inode_get(int fd, const struct stat *st)
 		close(fd);
 		return &fs->root;
 	}
-	in = fp_inode_find_pinned(fd, st);
-	if (in != NULL)
+	in = fp_inode_find_open(st);
+	if (in != NULL) {
+		close(fd);
 		return in;
+	}
 	m = fp_handle_of(fd, st, &hb);
 	made = fp_inode_new(st, m, &hb);
 	if (made == NULL) {
@@ -823,27 +824,6 @@ static int fp_entry_of(int fd, struct fuse_entry_param *e)
 	e->ino = fp_ino_of(in);
 	fp_entry_timeouts(e);
 	return 0;
-}
-
-/*
- * The known inode of (st_dev, st_ino) with one more lookup reference, if
- * a descriptor of it is open (the inode's own, or a cached one): then it
- * is surely the file fstatat(2) gave st of, as the file lives, so no
- * other has its number.  NULL when the handle must decide.
- */
-static struct fp_inode *fp_inode_find_open(const struct stat *st)
-{
-	struct fp_fs *fs = &fp_fs;
-	struct fp_inode *in;
-
-	pthread_mutex_lock(&fs->itable_lock);
-	in = fp_itable_find(fs, st->st_dev, st->st_ino);
-	if (in != NULL && (in->handle_size == 0 || in->fd >= 0))
-		in->nlookup++;
-	else
-		in = NULL;
-	pthread_mutex_unlock(&fs->itable_lock);
-	return in;
 }
 
 /*
