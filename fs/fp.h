@@ -215,6 +215,8 @@ enum fp_passthrough { FP_PASSTHROUGH_WORDS(FP_WORD_ENUM) };
 	X(NOFLAG, no_default_permissions, default_permissions, true, 0, 0, \
 	  "", "with allow_other: permissions by the backing file system " \
 	  "only")							\
+	X(FLAG, overmount, overmount, false, 0, 0, "",			\
+	  "mount even where another file system is mounted")		\
 	X(DERIVED, creds, creds, false, 0, 0, "", "")			\
 	X(WORDS, passthrough, passthrough, FP_PT_AUTO, 0, 0, "", \
 	  "kernel passthrough of file data")

@@ -163,9 +163,26 @@ static int fp_no_memory(void)
 }
 
 /*
+ * Whether path is the root of a mount (statx(2) says so since Linux 5.8;
+ * before, nothing is refused)
+ */
+static bool fp_is_mount_root(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx) < 0)
+		return false;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/*
  * Open SOURCE as the root, before the mount (which may hide it), and find
- * MOUNTPOINT's real path for *mnt (the caller frees it).  0, or -1 after
- * one message with nothing left open.
+ * MOUNTPOINT's real path for *mnt (the caller frees it).  A mount point
+ * where a file system is mounted already is refused, as bindfs and
+ * mergerfs do (stacking hides the first and is seldom meant), unless it
+ * is SOURCE itself (mounted over itself) or -o overmount.  0, or -1
+ * after one message with nothing left open.
  */
 static int fp_open_source(struct fp_fs *fs, const struct fp_args *a,
 			  char **mnt)
@@ -190,6 +207,12 @@ static int fp_open_source(struct fp_fs *fs, const struct fp_args *a,
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		fp_fail(a->mountpoint, ENOTDIR);
+		goto out_free;
+	}
+	if (!fs->cfg.overmount && fp_is_mount_root(*mnt) &&
+	    (st.st_dev != fs->root.dev || st.st_ino != fs->root.ino)) {
+		fprintf(stderr, "fnpassfs: %s: a file system is mounted there "
+			"already (-o overmount mounts over it)\n", *mnt);
 		goto out_free;
 	}
 	return 0;

@@ -89,6 +89,33 @@ test_expect_setup 'foreground mount with fstab words' '
 test_expect_success 'the mount serves the source' '
 	test "$(cat mnt/file)" = data && grep -q "^fs_lookup_ops " mnt/.stats'
 
+# mounts on DIR: how many lines of /proc/self/mounts name it
+mounts_on()
+{
+	awk -v d="$(cd "$1" && pwd -P)" '$2 == d { n++ } END { print n + 0 }' \
+		/proc/self/mounts
+}
+
+test_expect_success 'a second fnpassfs on the mounted mnt: one line, status 1, nothing stacked' '
+	here=$(pwd -P) && st=0 &&
+	"$fp" "$here/src" "$here/mnt" >out 2>err || st=$? &&
+	test $st = 1 && ! test -s out &&
+	echo "fnpassfs: $here/mnt: a file system is mounted there already (-o overmount mounts over it)" >expect &&
+	test_cmp expect err &&
+	test "$(mounts_on mnt)" = 1 && test "$(cat mnt/file)" = data'
+
+test_expect_success 'with -o overmount it mounts over the first; unmounted, the first serves again' '
+	here=$(pwd -P) && mkdir src2 && echo other >src2/file &&
+	{ "$fp" -f "$here/src2" "$here/mnt" -o overmount 2>err & opid=$!; } &&
+	fn_register_mount $opid mnt &&
+	for i in $(seq 100); do
+		[ "$(mounts_on mnt)" = 2 ] && break; sleep 0.1
+	done &&
+	test "$(mounts_on mnt)" = 2 && test "$(cat mnt/file)" = other &&
+	test "$(fn_fs_stat opt_overmount mnt)" = 1 &&
+	fusermount3 -u mnt && wait $opid && ! test -s err &&
+	test "$(mounts_on mnt)" = 1 && test "$(cat mnt/file)" = data'
+
 # (wait needs the shell that started the daemon: test_expect_setup)
 test_expect_setup 'SIGTERM: unmounted, status 0' '
 	kill -TERM $pid1 && st=0 && { wait $pid1 || st=$?; } &&

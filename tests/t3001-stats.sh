@@ -175,6 +175,7 @@ opt_stats_file
 opt_log_level
 opt_allow_other
 opt_default_permissions
+opt_overmount
 opt_creds
 opt_passthrough
 fs_passthrough_active
