@@ -251,8 +251,10 @@ static int fa_slot_claim(void)
 	fa_slot_map = NULL;
 	fd = (int)syscall(SYS_openat, AT_FDCWD, fa_shm_path,
 			  O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		ret = -errno;
+		goto out_unmap_old;
+	}
 	head = fn_sys_mmap((size_t)page, MAP_SHARED, fd, 0);
 	if (head == MAP_FAILED) {
 		ret = -errno;
@@ -269,6 +271,12 @@ static int fa_slot_claim(void)
 		goto out_unmap_head;
 	}
 	off = FA_SLOT_OFF(i) & ~(off_t)(page - 1);
+	/* The file is sparse: a page not allocated now may be a SIGBUS */
+	if (syscall(SYS_fallocate, fd, 0, off, (off_t)page) < 0 &&
+	    errno != EOPNOTSUPP) {
+		ret = -errno;
+		goto out_unmap_head;
+	}
 	p = fn_sys_mmap((size_t)page, MAP_SHARED, fd, off);
 	if (p == MAP_FAILED)
 		ret = -errno;
@@ -276,6 +284,7 @@ out_unmap_head:
 	fn_sys_munmap(head, (size_t)page);
 out_close_fd:
 	syscall(SYS_close, fd);
+out_unmap_old:
 	if (old)
 		fn_sys_munmap(old, old_len);	/* the parent's, after fork */
 	if (ret < 0)
