@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -265,18 +266,25 @@ static enum fn_fallback_reason fn_fallback_reason(int err)
 
 static void fn_leave_kernel(struct fn_copy *c, enum fn_fallback_reason why)
 {
-	static atomic_uint_fast64_t *const keys[] = {
-		[FN_FALLBACK_ENOSYS] = &fn_live.copy_fallback_enosys,
-		[FN_FALLBACK_EOPNOTSUPP] = &fn_live.copy_fallback_eopnotsupp,
-		[FN_FALLBACK_EXDEV] = &fn_live.copy_fallback_exdev,
-		[FN_FALLBACK_EINVAL] = &fn_live.copy_fallback_einval,
-		[FN_FALLBACK_ZERO] = &fn_live.copy_fallback_zero,
-		[FN_FALLBACK_FORCED] = &fn_live.copy_fallback_forced,
+	/* Offsets, not addresses: fn_stats_place() may move the counters */
+	static const size_t keys[] = {
+		[FN_FALLBACK_ENOSYS] = offsetof(struct fn_stats_live,
+						copy_fallback_enosys),
+		[FN_FALLBACK_EOPNOTSUPP] = offsetof(struct fn_stats_live,
+						    copy_fallback_eopnotsupp),
+		[FN_FALLBACK_EXDEV] = offsetof(struct fn_stats_live,
+					       copy_fallback_exdev),
+		[FN_FALLBACK_EINVAL] = offsetof(struct fn_stats_live,
+						copy_fallback_einval),
+		[FN_FALLBACK_ZERO] = offsetof(struct fn_stats_live,
+					      copy_fallback_zero),
+		[FN_FALLBACK_FORCED] = offsetof(struct fn_stats_live,
+						copy_fallback_forced),
 	};
 
 	c->kernel_ok = false;
 	c->reason = why;
-	fn_stat_add(keys[why], 1);
+	fn_stat_add(fn_stat_at(fn_live, keys[why]), 1);
 	FN_LOG_DEBUG("fd %d -> fd %d: fallback (reason %d)", c->in, c->out,
 		     (int)why);
 }
@@ -525,22 +533,22 @@ static void fn_copy_finish(struct fn_copy *c, off_t *off_in, off_t *off_out)
 static void fn_copy_account(const struct fn_copy *c, ssize_t ret,
 			    uint64_t t0)
 {
-	fn_stat_add(&fn_live.copy_ops, 1);
+	fn_stat_add(&fn_live->copy_ops, 1);
 	if (ret < 0)
-		fn_stat_add(&fn_live.copy_errors, 1);
+		fn_stat_add(&fn_live->copy_errors, 1);
 	else
-		fn_stat_add(&fn_live.copy_bytes, (uint64_t)ret);
+		fn_stat_add(&fn_live->copy_bytes, (uint64_t)ret);
 	if (c->kernel_bytes) {
-		fn_stat_add(&fn_live.copy_kernel_ops, 1);
-		fn_stat_add(&fn_live.copy_kernel_bytes, c->kernel_bytes);
+		fn_stat_add(&fn_live->copy_kernel_ops, 1);
+		fn_stat_add(&fn_live->copy_kernel_bytes, c->kernel_bytes);
 	}
 	if (c->reason != FN_FALLBACK_NONE) {
-		fn_stat_add(&fn_live.copy_fallback_ops, 1);
-		fn_stat_add(&fn_live.copy_fallback_bytes, c->fallback_bytes);
+		fn_stat_add(&fn_live->copy_fallback_ops, 1);
+		fn_stat_add(&fn_live->copy_fallback_bytes, c->fallback_bytes);
 	}
 	if (c->hole_bytes)
-		fn_stat_add(&fn_live.copy_sparse_hole_bytes, c->hole_bytes);
-	fn_stat_add(&fn_live.copy_ns, fn_now_ns() - t0);
+		fn_stat_add(&fn_live->copy_sparse_hole_bytes, c->hole_bytes);
+	fn_stat_add(&fn_live->copy_ns, fn_now_ns() - t0);
 }
 
 FN_API ssize_t fn_copy_range(int fd_in, off_t *off_in, int fd_out,

@@ -35,6 +35,43 @@ static inline void fn_stat_add(atomic_uint_fast64_t *c, uint64_t n)
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
 
+/* The live counters behind struct fn_stats; relaxed, they order nothing */
+struct fn_stats_live {
+#define FN_STATS_ATOMIC(name) atomic_uint_fast64_t name;
+#define FN_STATS_NONE(name)
+	FN_STATS_FIELDS(FN_STATS_ATOMIC, FN_STATS_NONE)
+#undef FN_STATS_ATOMIC
+#undef FN_STATS_NONE
+};
+
+/*
+ * Count the engine's statistics in *live from now on, NULL in the
+ * process's own (the preload: a slot of memory fnaccel reads, so they
+ * outlive the process).  *live keeps what it holds.  Call it where no
+ * copy runs in another thread (a constructor, the child of fork()).
+ */
+void fn_stats_place(struct fn_stats_live *live);
+/* The counters of *live into *out; its gauges are left alone */
+void fn_stats_load(const struct fn_stats_live *live, struct fn_stats *out);
+/* *s as fn_stats_format()'s "key value" lines, at *pos as below */
+void fn_stats_text(const struct fn_stats *s, char *buf, size_t len,
+		   size_t *pos);
+/*
+ * A copy_file_range(2) a front end made itself, not through the engine
+ * (the preload's substituted writes): counted as one kernel copy of
+ * bytes, which took ns, so that the copy_* keys count every copy.
+ */
+void fn_stats_count_copy(uint64_t bytes, uint64_t ns);
+
+/*
+ * The counter at offset off (offsetof) in the counters at live: a table
+ * of counters by offset, as they move (fn_stats_place()).
+ */
+static inline atomic_uint_fast64_t *fn_stat_at(void *live, size_t off)
+{
+	return (atomic_uint_fast64_t *)((char *)live + off);
+}
+
 /*
  * FNACCEL_CHUNK_SIZE and FNACCEL_LOG, for a front end at startup: each
  * valid one is set (fn_set_chunk_size(), fn_set_log_level()); a bad one
@@ -89,21 +126,27 @@ static inline ssize_t fn_sys_copy_file_range(int fd_in, off_t *off_in,
 }
 
 /*
- * An anonymous private read-write mapping of len bytes (MAP_FAILED and
- * errno on failure), and its unmapping.  Inside libfnaccel.so munmap()
- * is the preload's wrapper, which bumps the mapping generation and so
- * cancels every thread's tracked read: a buffer of our own must not.
+ * A read-write mapping of len bytes of fd at off (MAP_FAILED and errno
+ * on failure); an anonymous private one; their unmapping.  Inside
+ * libfnaccel.so munmap() is the preload's wrapper, which bumps the
+ * mapping generation and so cancels every thread's tracked read: a
+ * mapping of our own must not.
  */
-static inline void *fn_sys_mmap_anon(size_t len)
+static inline void *fn_sys_mmap(size_t len, int flags, int fd, off_t off)
 {
 #ifdef SYS_mmap2
 	/* 32-bit ABIs, where SYS_mmap takes its arguments in memory */
 	return (void *)syscall(SYS_mmap2, NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			       flags, fd, off / 4096);
 #else
 	return (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			       flags, fd, off);
 #endif
+}
+
+static inline void *fn_sys_mmap_anon(size_t len)
+{
+	return fn_sys_mmap(len, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
 static inline int fn_sys_munmap(void *addr, size_t len)

@@ -14,15 +14,8 @@
 
 #include "fn_frontend.h"
 
-/* The live counters behind struct fn_stats; relaxed, they order nothing */
-struct fn_stats_live {
-#define FN_STATS_ATOMIC(name) atomic_uint_fast64_t name;
-#define FN_STATS_NONE(name)
-	FN_STATS_FIELDS(FN_STATS_ATOMIC, FN_STATS_NONE)
-#undef FN_STATS_ATOMIC
-#undef FN_STATS_NONE
-};
-extern struct fn_stats_live fn_live;
+/* Where the counters are: the process's own, or fn_stats_place()'s */
+extern struct fn_stats_live *fn_live;
 
 /* The chunk size the fallback uses: the set size, capped by memory */
 uint64_t fn_effective_chunk_size(void);

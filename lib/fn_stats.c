@@ -18,7 +18,8 @@
 
 #include "fn_internal.h"
 
-struct fn_stats_live fn_live;
+static struct fn_stats_live fn_own_live;
+struct fn_stats_live *fn_live = &fn_own_live;
 
 uint64_t fn_now_ns(void)
 {
@@ -28,16 +29,35 @@ uint64_t fn_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-FN_API void fn_stats_get(struct fn_stats *out)
+void fn_stats_place(struct fn_stats_live *live)
 {
-	if (out == NULL)
-		return;
+	fn_live = live ? live : &fn_own_live;
+}
+
+void fn_stats_count_copy(uint64_t bytes, uint64_t ns)
+{
+	fn_stat_add(&fn_live->copy_ops, 1);
+	fn_stat_add(&fn_live->copy_bytes, bytes);
+	fn_stat_add(&fn_live->copy_kernel_ops, 1);
+	fn_stat_add(&fn_live->copy_kernel_bytes, bytes);
+	fn_stat_add(&fn_live->copy_ns, ns);
+}
+
+void fn_stats_load(const struct fn_stats_live *live, struct fn_stats *out)
+{
 #define FN_SNAP_COUNTER(name) \
-	out->name = atomic_load_explicit(&fn_live.name, memory_order_relaxed);
+	out->name = atomic_load_explicit(&live->name, memory_order_relaxed);
 #define FN_SNAP_NONE(name)
 	FN_STATS_FIELDS(FN_SNAP_COUNTER, FN_SNAP_NONE)
 #undef FN_SNAP_COUNTER
 #undef FN_SNAP_NONE
+}
+
+FN_API void fn_stats_get(struct fn_stats *out)
+{
+	if (out == NULL)
+		return;
+	fn_stats_load(fn_live, out);
 	out->copy_chunk_size = fn_effective_chunk_size();
 	out->copy_kernel_supported = fn_kernel_copy_supported();
 }
@@ -45,7 +65,7 @@ FN_API void fn_stats_get(struct fn_stats *out)
 FN_API void fn_stats_reset(void)
 {
 #define FN_RESET_COUNTER(name) \
-	atomic_store_explicit(&fn_live.name, 0, memory_order_relaxed);
+	atomic_store_explicit(&fn_live->name, 0, memory_order_relaxed);
 #define FN_RESET_NONE(name)
 	FN_STATS_FIELDS(FN_RESET_COUNTER, FN_RESET_NONE)
 #undef FN_RESET_COUNTER
@@ -64,6 +84,14 @@ void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
 		*pos += (size_t)n;
 }
 
+void fn_stats_text(const struct fn_stats *s, char *buf, size_t len,
+		   size_t *pos)
+{
+#define FN_FORMAT_FIELD(name) fn_stats_append(buf, len, pos, #name, s->name);
+	FN_STATS_FIELDS(FN_FORMAT_FIELD, FN_FORMAT_FIELD)
+#undef FN_FORMAT_FIELD
+}
+
 FN_API int fn_stats_format(char *buf, size_t len)
 {
 	struct fn_stats s;
@@ -74,9 +102,7 @@ FN_API int fn_stats_format(char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	fn_stats_get(&s);
-#define FN_FORMAT_FIELD(name) fn_stats_append(buf, len, &pos, #name, s.name);
-	FN_STATS_FIELDS(FN_FORMAT_FIELD, FN_FORMAT_FIELD)
-#undef FN_FORMAT_FIELD
+	fn_stats_text(&s, buf, len, &pos);
 	if (pos > INT32_MAX)
 		return -EOVERFLOW;
 	return (int)pos;

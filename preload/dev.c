@@ -38,6 +38,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,12 +272,15 @@ static const char *const fa_dev_kind_names[] = {
 	[FA_DEV_OFFLOAD_MOUNT] = "offload within the mount",
 };
 
-/* Each decision counts once, in its kind's key */
-static atomic_uint_fast64_t *const fa_dev_counters[] = {
-	[FA_DEV_UNLISTED] = &fa_live.preload_dev_unlisted,
-	[FA_DEV_DATA_COPY] = &fa_live.preload_dev_data_copy,
-	[FA_DEV_OFFLOAD] = &fa_live.preload_dev_offload,
-	[FA_DEV_OFFLOAD_MOUNT] = &fa_live.preload_dev_offload_mount,
+/* Each decision counts once, in its kind's key (offsets: fa_live moves) */
+static const size_t fa_dev_counters[] = {
+	[FA_DEV_UNLISTED] = offsetof(struct fa_stats_live,
+				     preload_dev_unlisted),
+	[FA_DEV_DATA_COPY] = offsetof(struct fa_stats_live,
+				      preload_dev_data_copy),
+	[FA_DEV_OFFLOAD] = offsetof(struct fa_stats_live, preload_dev_offload),
+	[FA_DEV_OFFLOAD_MOUNT] = offsetof(struct fa_stats_live,
+					  preload_dev_offload_mount),
 };
 
 /* What copy_file_range(2) does on fd's file system (dev): see the top */
@@ -340,7 +344,7 @@ enum fa_dev_kind fa_dev_kind(int fd, dev_t dev)
 	kind = fa_dev_keep(dev, fa_dev_decide(fd, dev), &landed);
 	if (!landed)
 		return kind;
-	fn_stat_add(fa_dev_counters[kind], 1);
+	fn_stat_add(fn_stat_at(fa_live, fa_dev_counters[kind]), 1);
 	FN_LOG_DEBUG("device %u:%u: %s", major(dev), minor(dev),
 		     fa_dev_kind_names[kind]);
 	return kind;

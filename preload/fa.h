@@ -3,7 +3,8 @@
  * fa.h: what the parts of libfnaccel.so share.
  *
  * real.c resolves libc's functions (real_<name>), init.c reads the
- * configuration and dumps the statistics at exit, track.c remembers each
+ * configuration, claims the statistics slot and dumps it at exit,
+ * stats.c formats a slot (fnaccel reads them too), track.c remembers each
  * thread's last read and decides whether a write can become a
  * copy_file_range(2), interpose.c holds the libc-named wrappers.  Nothing
  * here is exported: the version script exports only the wrappers.
@@ -176,13 +177,60 @@ struct fa_stats_live {
 	atomic_uint_fast64_t skip[FA_SKIP_COUNT];
 };
 
-extern struct fa_stats_live fa_live;
+/* This process's: in its slot (below), set before fa_ready */
+extern struct fa_stats_live *fa_live;
 
 static inline void fa_count_skip(enum fa_skip why)
 {
-	fn_stat_add(&fa_live.preload_write_passthrough_ops, 1);
-	fn_stat_add(&fa_live.skip[why], 1);
+	fn_stat_add(&fa_live->preload_write_passthrough_ops, 1);
+	fn_stat_add(&fa_live->skip[why], 1);
 }
+
+/*
+ * The statistics of one program image: its preload counters and its
+ * engine's (fn_stats_place()) live in its slot.  With FNACCEL_STATS_SHM
+ * (fnaccel --stats) the slot is in a file fnaccel made and reads when
+ * COMMAND has ended, so what a process counted stays there however it
+ * ends (_exit, exec, a signal); a forked child and a new image claim
+ * their own.  Without it, or with every slot taken, the slot is the
+ * process's own.  The file: struct fa_slots_head, then slot i at
+ * FA_SLOT_OFF(i), a multiple of FA_SLOT_SIZE, which divides every page
+ * size: a slot is mapped by itself.
+ */
+#define FA_ARGV0_MAX 256
+#define FA_SLOT_SIZE 1024
+#define FA_SLOTS_START 65536
+#define FA_SLOT_OFF(i) (FA_SLOTS_START + (off_t)(i) * FA_SLOT_SIZE)
+#define FA_SLOTS_MAGIC UINT64_C(0x31737473616e66)	/* "fnasts1" */
+
+/* The engine's gauges, set at the claim: fnaccel cannot ask the process */
+struct fa_gauges {
+#define FA_GAUGE_U64(name) uint64_t name;
+#define FA_GAUGE_NONE(name)
+	FN_STATS_FIELDS(FA_GAUGE_NONE, FA_GAUGE_U64)
+#undef FA_GAUGE_U64
+#undef FA_GAUGE_NONE
+};
+
+struct fa_slot {
+	atomic_int pid;		/* stored last (release): 0 while unfilled */
+	char argv0[FA_ARGV0_MAX];
+	struct fa_gauges gauges;
+	struct fn_stats_live engine;
+	struct fa_stats_live preload;
+};
+_Static_assert(sizeof(struct fa_slot) <= FA_SLOT_SIZE, "FA_SLOT_SIZE");
+
+struct fa_slots_head {
+	uint64_t magic;
+	uint32_t slot_size;	/* sizeof(struct fa_slot): the same build */
+	uint32_t n_slots;	/* set by fnaccel */
+	atomic_uint claimed;	/* slots asked for, beyond n_slots too */
+};
+
+/* The slot's block of the dump (init.c's rules), at *pos (stats.c) */
+void fa_slot_text(const struct fa_slot *slot, char *buf, size_t len,
+		  size_t *pos);
 
 /* Whether a file system (statfs f_type) is in FNACCEL_FS */
 bool fa_fs_allowed(uint64_t magic);

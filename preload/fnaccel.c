@@ -8,15 +8,20 @@
  * build tree's library).  It is put in front of any LD_PRELOAD already
  * set, the options become FNACCEL_* variables, and COMMAND replaces
  * fnaccel (execvp), so its exit status and signals are COMMAND's own.
- * Only `--stats` without a file keeps fnaccel as the parent: the
- * processes append their statistics to a temporary file, and fnaccel
- * prints their sums on stderr when COMMAND ends, then exits with its
- * status (128+N for a signal N).  Exit 126: COMMAND found but not
- * executable; 127: not found; 2: usage; 125: fnaccel itself failed.
+ * Only `--stats` keeps fnaccel as the parent: it makes a file of
+ * statistics slots in a private directory (FNACCEL_STATS_SHM, fa.h),
+ * where each process under the library counts, and when COMMAND ends
+ * it reads them, whatever way each process ended: it prints their sums
+ * on stderr, or with `--stats=FILE` appends one block per slot to FILE,
+ * opened before COMMAND runs.  Then it exits with COMMAND's status
+ * (128+N for a signal N).  Exit 126: COMMAND found but not executable;
+ * 127: not found; 2: usage, or --stats=FILE not writable; 125: fnaccel
+ * itself failed.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -25,9 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fa.h"
 #include "fa_fs.h"
 
 #ifndef FA_LIBRARY_PATH
@@ -38,6 +45,10 @@
 #define FA_EXIT_FAILURE 125
 #define FA_EXIT_CANNOT_RUN 126
 #define FA_EXIT_NOT_FOUND 127
+
+/* Statistics slots: FNACCEL_STATS_SLOTS, a sparse file of 64 MiB */
+#define FA_SLOTS_DEFAULT 65536
+#define FA_SLOTS_MAX (1u << 20)
 
 static void usage(FILE *f)
 {
@@ -50,7 +61,6 @@ static void usage(FILE *f)
 "  --stats          print the summed statistics of COMMAND and all its\n"
 "                   child processes on standard error when it ends\n"
 "  --stats=FILE     append each process's statistics to FILE instead\n"
-"                   (FNACCEL_STATS)\n"
 "  --verify=MODE    how a substituted write is proven right after the\n"
 "                   copy: reread (default) or hash (FNACCEL_VERIFY)\n"
 "  --fs=LIST        file systems where writes are substituted, e.g.\n"
@@ -65,7 +75,8 @@ static void usage(FILE *f)
 "  --help           show this help and exit\n"
 "  --version        show the version and exit\n"
 "\n"
-"FNACCEL_LIBRARY overrides the library's path (" FA_LIBRARY_PATH ").\n"
+"FNACCEL_LIBRARY overrides the library's path (" FA_LIBRARY_PATH "),\n"
+"FNACCEL_STATS_SLOTS the number of processes --stats counts (65536).\n"
 "Exit status: COMMAND's; 126 if COMMAND cannot be run, 127 if it is not\n"
 "found, 2 for a usage error, 125 if fnaccel itself failed.\n");
 }
@@ -126,27 +137,19 @@ static bool is_gauge(const char *key)
 	       strcmp(key, "copy_kernel_supported") == 0;
 }
 
-static void print_stats(const char *path)
+/* The sums of the blocks in f, of procs processes, on stderr */
+static void print_stats(FILE *f, unsigned long procs)
 {
 	struct stat_key *keys = NULL;
 	size_t n_keys = 0;
-	unsigned long procs = 0;
 	char line[512];
 	char name[256];
 	uint64_t v;
 	size_t i;
-	FILE *f;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "fnaccel: %s: %s\n", path, strerror(errno));
-		return;
-	}
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "pid ", 4) == 0) {
-			procs++;
+		if (strncmp(line, "pid ", 4) == 0)
 			continue;
-		}
 		if (sscanf(line, "%255s %" SCNu64, name, &v) != 2)
 			continue;
 		for (i = 0; i < n_keys; i++)
@@ -170,7 +173,6 @@ static void print_stats(const char *path)
 		else
 			keys[i].value += v;
 	}
-	fclose(f);
 	fprintf(stderr, "fnaccel: statistics of %lu process%s\n", procs,
 		procs == 1 ? "" : "es");
 	fprintf(stderr, "processes %lu\n", procs);
@@ -182,7 +184,132 @@ static void print_stats(const char *path)
 	free(keys);
 }
 
-static int run_with_stats(char **argv, const char *path)
+/* The file of statistics slots, in a directory of its own */
+struct slots {
+	char dir[PATH_MAX];
+	char path[PATH_MAX];
+	struct fa_slots_head *head;
+	size_t len;
+};
+
+static void slots_create(struct slots *sl)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *s = getenv("FNACCEL_STATS_SLOTS");
+	unsigned long n = FA_SLOTS_DEFAULT;
+	char *end;
+	int fd;
+
+	if (s && *s) {
+		errno = 0;
+		n = strtoul(s, &end, 10);
+		if (errno || *end || n < 1 || n > FA_SLOTS_MAX)
+			usage_error("FNACCEL_STATS_SLOTS=%s: not a number in "
+				    "1..%u", s, FA_SLOTS_MAX);
+	}
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if (snprintf(sl->dir, sizeof(sl->dir), "%s/fnaccel-stats.XXXXXX",
+		     tmp) >= (int)sizeof(sl->dir))
+		fail(tmp, ENAMETOOLONG);
+	if (mkdtemp(sl->dir) == NULL)
+		fail(sl->dir, errno);
+	if (snprintf(sl->path, sizeof(sl->path), "%s/slots", sl->dir) >=
+	    (int)sizeof(sl->path))
+		fail(sl->dir, ENAMETOOLONG);
+	sl->len = (size_t)FA_SLOT_OFF(n);
+	fd = open(sl->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fail(sl->path, errno);
+	/* Sparse: a process's page is made when it claims its slot */
+	if (ftruncate(fd, (off_t)sl->len) < 0)
+		fail(sl->path, errno);
+	sl->head = mmap(NULL, sl->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			fd, 0);
+	if (sl->head == MAP_FAILED)
+		fail(sl->path, errno);
+	close(fd);
+	sl->head->magic = FA_SLOTS_MAGIC;
+	sl->head->slot_size = sizeof(struct fa_slot);
+	sl->head->n_slots = (uint32_t)n;
+	set_env("FNACCEL_STATS_SHM", sl->path);
+	/* The processes count in the slots, and dump nothing */
+	unsetenv("FNACCEL_STATS");
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a;
+	int y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The slots' blocks to out_fd, or their sums to stderr if out_fd is -1;
+ * a line for the processes no slot counted.  A process is one pid: an
+ * exec keeps it and claims a new slot.  Then the slots are removed.
+ */
+static void slots_report(struct slots *sl, int out_fd)
+{
+	unsigned int claimed = atomic_load(&sl->head->claimed);
+	unsigned int n_slots = sl->head->n_slots;
+	unsigned int n = MIN(claimed, n_slots);
+	unsigned long lost = claimed - n;
+	unsigned long procs = 0;
+	const struct fa_slot *slot;
+	size_t len = (size_t)n * 8192;
+	size_t pos = 0;
+	unsigned int i;
+	int *pids;
+	char *buf;
+	FILE *f;
+
+	buf = malloc(len ? len : 1);
+	pids = malloc((n ? n : 1) * sizeof(*pids));
+	if (buf == NULL || pids == NULL)
+		fail("malloc", errno);
+	for (i = 0; i < n; i++) {
+		slot = (const void *)((char *)sl->head + FA_SLOT_OFF(i));
+		pids[i] = atomic_load(&slot->pid);
+		if (pids[i] == 0) {
+			lost++;	/* claimed, never filled: no counts in it */
+			continue;
+		}
+		fa_slot_text(slot, buf, len, &pos);
+	}
+	if (pos > len)
+		fail("statistics", ENOBUFS);
+	/* Gone before any output, which may kill us (SIGPIPE) */
+	munmap(sl->head, sl->len);
+	unlink(sl->path);
+	rmdir(sl->dir);
+	qsort(pids, n, sizeof(*pids), cmp_int);
+	for (i = 0; i < n; i++)
+		if (pids[i] && (i == 0 || pids[i] != pids[i - 1]))
+			procs++;
+	if (lost)
+		fprintf(stderr, "fnaccel: %lu process%s not counted: no "
+			"statistics slot left (FNACCEL_STATS_SLOTS=%u)\n",
+			lost, lost == 1 ? "" : "es", n_slots);
+	if (out_fd >= 0) {
+		if (write(out_fd, buf, pos) != (ssize_t)pos)
+			fprintf(stderr, "fnaccel: --stats: %s\n",
+				strerror(errno ? errno : EIO));
+	} else {
+		if (pos == 0)
+			buf[pos++] = '\n';	/* fmemopen wants a size */
+		f = fmemopen(buf, pos, "r");
+		if (f == NULL)
+			fail("fmemopen", errno);
+		print_stats(f, procs);
+		fclose(f);
+	}
+	free(pids);
+	free(buf);
+}
+
+static int run_with_stats(char **argv, struct slots *sl, int out_fd)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct sigaction old_int;
@@ -207,7 +334,7 @@ static int run_with_stats(char **argv, const char *path)
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (w < 0)
 		fail("waitpid", errno);
-	print_stats(path);
+	slots_report(sl, out_fd);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -219,10 +346,12 @@ int main(int argc, char **argv)
 {
 	const char *stats_file = NULL;
 	bool stats_sum = false;
+	struct slots sl;
 	const char *lib;
 	const char *old;
-	char path[PATH_MAX];
 	char *preload;
+	int stats_fd = -1;
+	int status;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -295,36 +424,21 @@ int main(int argc, char **argv)
 	free(preload);
 
 	if (stats_file) {
-		/* Absolute: the processes may change directory */
-		if (stats_file[0] != '/') {
-			char cwd[PATH_MAX];
-
-			if (getcwd(cwd, sizeof(cwd)) == NULL)
-				fail("getcwd", errno);
-			if (snprintf(path, sizeof(path), "%s/%s", cwd,
-				     stats_file) >= (int)sizeof(path))
-				fail(stats_file, ENAMETOOLONG);
-			stats_file = path;
+		/* Before COMMAND runs: a file it cannot get is no silent loss */
+		stats_fd = open(stats_file,
+				O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (stats_fd < 0) {
+			fprintf(stderr, "fnaccel: --stats=%s: %s\n",
+				stats_file, strerror(errno));
+			return FA_EXIT_USAGE;
 		}
-		set_env("FNACCEL_STATS", stats_file);
 	}
-	if (stats_sum) {
-		const char *tmp = getenv("TMPDIR");
-		int status;
-		int fd;
-
-		if (tmp == NULL || *tmp == '\0')
-			tmp = "/tmp";
-		if (snprintf(path, sizeof(path), "%s/fnaccel-stats.XXXXXX",
-			     tmp) >= (int)sizeof(path))
-			fail(tmp, ENAMETOOLONG);
-		fd = mkstemp(path);
-		if (fd < 0)
-			fail(path, errno);
-		close(fd);
-		set_env("FNACCEL_STATS", path);
-		status = run_with_stats(argv + i, path);
-		unlink(path);
+	if (stats_file || stats_sum) {
+		slots_create(&sl);
+		status = run_with_stats(argv + i, &sl, stats_fd);
+		if (stats_fd >= 0 && close(stats_fd) < 0)
+			fprintf(stderr, "fnaccel: --stats=%s: %s\n",
+				stats_file, strerror(errno));
 		return status;
 	}
 	run(argv + i);

@@ -5,12 +5,16 @@
  * The constructor reads the FNACCEL_* variables once, the engine's
  * FNACCEL_CHUNK_SIZE and FNACCEL_LOG included (the library itself reads
  * no environment); until it has run the wrappers only forward.  A bad
- * value is reported once on stderr and the default kept.  With
- * FNACCEL_STATS=PATH the destructor appends one block of "key value"
- * lines (pid, argv0, the engine's keys, the preload's keys, an empty
- * line) with a single O_APPEND write(2), so blocks of concurrent
- * processes never interleave.  A forked child starts with zeroed
- * counters, so each block counts one process only.
+ * value is reported once on stderr and the default kept.
+ *
+ * The counters are in a slot (fa.h).  With FNACCEL_STATS_SHM=PATH, the
+ * file fnaccel made, the constructor and a forked child claim one there
+ * (one atomic add), so fnaccel reads them however the process ends.
+ * Otherwise, or when every slot is taken, the slot is the process's own,
+ * and with FNACCEL_STATS=PATH the destructor appends its block of "key
+ * value" lines (stats.c) with a single O_APPEND write(2), so blocks of
+ * concurrent processes never interleave.  A forked child starts with
+ * zeroed counters, so each block counts one process only.
  */
 #include <config.h>
 
@@ -34,18 +38,18 @@ struct fa_config fa_config = {
 };
 atomic_bool fa_ready;
 atomic_int fa_log_fd = -1;
-struct fa_stats_live fa_live;
 
-static const char *const fa_skip_names[FA_SKIP_COUNT] = {
-	[FA_SKIP_NONE] = "none",
-#define FA_SKIP_NAME(r) [FA_SKIP_##r] = #r,
-	FA_SKIP_REASONS(FA_SKIP_NAME)
-#undef FA_SKIP_NAME
-};
+/* The counters: the process's own slot, or one mapped from fa_shm_path */
+static struct fa_slot fa_own_slot;
+static struct fa_slot *fa_slot = &fa_own_slot;
+struct fa_stats_live *fa_live = &fa_own_slot.preload;
+static void *fa_slot_map;	/* the pages of a mapped slot, or NULL */
+static size_t fa_slot_map_len;
 
-/* FNACCEL_STATS, and argv[0] as the process started */
+/* FNACCEL_STATS, FNACCEL_STATS_SHM, and argv[0] as the process started */
 static char fa_stats_path[4096];
-static char fa_argv0[256];
+static char fa_shm_path[4096];
+static char fa_argv0[FA_ARGV0_MAX];
 
 bool fa_fs_allowed(uint64_t magic)
 {
@@ -183,71 +187,138 @@ static void fa_read_env(void)
 	s = getenv("FNACCEL_STATS");
 	if (s && *s)
 		fa_set_stats_path(s);
+	/* Absolute, made by fnaccel; longer it would not be */
+	s = getenv("FNACCEL_STATS_SHM");
+	if (s && *s)
+		snprintf(fa_shm_path, sizeof(fa_shm_path), "%s", s);
 }
 
 static void fa_stats_reset(void)
 {
+	fn_stats_reset();
 #define FA_RESET(name) \
-	atomic_store_explicit(&fa_live.name, 0, memory_order_relaxed);
+	atomic_store_explicit(&fa_live->name, 0, memory_order_relaxed);
 	FA_STATS_FIELDS(FA_RESET)
 #undef FA_RESET
 	for (int i = 0; i < FA_SKIP_COUNT; i++)
-		atomic_store_explicit(&fa_live.skip[i], 0,
+		atomic_store_explicit(&fa_live->skip[i], 0,
 				      memory_order_relaxed);
+}
+
+/* Count in slot from now on, the preload and the engine */
+static void fa_slot_use(struct fa_slot *slot)
+{
+	fa_slot = slot;
+	fa_live = &slot->preload;
+	fn_stats_place(&slot->engine);
+}
+
+/* The process's argv0, gauges and pid into its slot */
+static void fa_slot_fill(struct fa_slot *slot)
+{
+	struct fn_stats s;
+
+	memcpy(slot->argv0, fa_argv0, sizeof(slot->argv0));
+	fn_stats_get(&s);
+#define FA_GAUGE_SET(name) slot->gauges.name = s.name;
+#define FA_GAUGE_NONE(name)
+	FN_STATS_FIELDS(FA_GAUGE_NONE, FA_GAUGE_SET)
+#undef FA_GAUGE_SET
+#undef FA_GAUGE_NONE
+	atomic_store_explicit(&slot->pid, (int)getpid(),
+			      memory_order_release);
+}
+
+/*
+ * Claim a slot of FNACCEL_STATS_SHM and count there: 0, or -errno with
+ * the process's own slot in use (-ENOSPC: every slot taken; fnaccel
+ * counts those processes from the head).  Raw system calls only: it
+ * runs in the constructor and in fork()'s child.
+ */
+static int fa_slot_claim(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct fa_slots_head *head;
+	unsigned int i = 0;
+	off_t off = 0;
+	void *old = fa_slot_map;
+	size_t old_len = fa_slot_map_len;
+	void *p = MAP_FAILED;
+	int ret = 0;
+	int fd;
+
+	fa_slot_use(&fa_own_slot);
+	fa_slot_map = NULL;
+	fd = (int)syscall(SYS_openat, AT_FDCWD, fa_shm_path,
+			  O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_unmap_old;
+	}
+	head = fn_sys_mmap((size_t)page, MAP_SHARED, fd, 0);
+	if (head == MAP_FAILED) {
+		ret = -errno;
+		goto out_close_fd;
+	}
+	if (head->magic != FA_SLOTS_MAGIC ||
+	    head->slot_size != sizeof(struct fa_slot)) {
+		ret = -EPROTO;
+		goto out_unmap_head;
+	}
+	i = atomic_fetch_add_explicit(&head->claimed, 1, memory_order_relaxed);
+	if (i >= head->n_slots) {
+		ret = -ENOSPC;
+		goto out_unmap_head;
+	}
+	off = FA_SLOT_OFF(i) & ~(off_t)(page - 1);
+	/* The file is sparse: a page not allocated now may be a SIGBUS */
+	if (syscall(SYS_fallocate, fd, 0, off, (off_t)page) < 0 &&
+	    errno != EOPNOTSUPP) {
+		ret = -errno;
+		goto out_unmap_head;
+	}
+	p = fn_sys_mmap((size_t)page, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		ret = -errno;
+out_unmap_head:
+	fn_sys_munmap(head, (size_t)page);
+out_close_fd:
+	syscall(SYS_close, fd);
+out_unmap_old:
+	if (old)
+		fn_sys_munmap(old, old_len);	/* the parent's, after fork */
+	if (ret < 0)
+		return ret;
+	fa_slot_map = p;
+	fa_slot_map_len = (size_t)page;
+	fa_slot_use((struct fa_slot *)((char *)p + (FA_SLOT_OFF(i) - off)));
+	fa_slot_fill(fa_slot);
+	return 0;
 }
 
 /* In the child of fork(): its own counters, no state of the parent's */
 static void fa_atfork_child(void)
 {
-	fn_stats_reset();
-	fa_stats_reset();
+	if (fa_shm_path[0] == '\0' || fa_slot_claim() < 0)
+		fa_stats_reset();
 	fa_track_reset();
-}
-
-/* The preload's keys, into buf at *pos (fn_stats_append's rules) */
-static void fa_stats_text(char *buf, size_t len, size_t *pos)
-{
-	char key[64];
-
-#define FA_APPEND(name) \
-	fn_stats_append(buf, len, pos, #name, \
-			atomic_load_explicit(&fa_live.name, \
-					     memory_order_relaxed));
-	FA_STATS_FIELDS(FA_APPEND)
-#undef FA_APPEND
-	for (int i = FA_SKIP_NONE + 1; i < FA_SKIP_COUNT; i++) {
-		snprintf(key, sizeof(key), "preload_skip_%s",
-			 fa_skip_names[i]);
-		fn_stats_append(buf, len, pos, key,
-				atomic_load_explicit(&fa_live.skip[i],
-						     memory_order_relaxed));
-	}
 }
 
 /* Append this process's block to FNACCEL_STATS with one write(2) */
 static void fa_stats_dump(void)
 {
 	static char buf[16384];
-	size_t pos;
+	size_t pos = 0;
 	int saved_errno = errno;
-	int n;
 	int fd;
 
 	if (fa_stats_path[0] == '\0')
 		return;
-	n = snprintf(buf, sizeof(buf), "pid %ld\nargv0 %s\n",
-		     (long)getpid(), fa_argv0[0] ? fa_argv0 : "?");
-	if (n < 0)
+	if (fa_slot == &fa_own_slot)
+		fa_slot_fill(fa_slot);
+	fa_slot_text(fa_slot, buf, sizeof(buf), &pos);
+	if (pos > sizeof(buf))
 		goto out;
-	pos = (size_t)n;
-	n = fn_stats_format(buf + pos, sizeof(buf) - pos);
-	if (n < 0 || (size_t)n >= sizeof(buf) - pos)
-		goto out;
-	pos += (size_t)n;
-	fa_stats_text(buf, sizeof(buf), &pos);
-	if (pos + 1 >= sizeof(buf))
-		goto out;
-	buf[pos++] = '\n';
 	fd = (int)syscall(SYS_openat, AT_FDCWD, fa_stats_path,
 			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -263,6 +334,7 @@ __attribute__((constructor(102))) static void fa_init(int argc, char **argv,
 						      char **envp)
 {
 	size_t i;
+	int ret;
 
 	fn_log_set_prefix("libfnaccel");
 	if (argc > 0 && argv && argv[0]) {
@@ -272,6 +344,13 @@ __attribute__((constructor(102))) static void fa_init(int argc, char **argv,
 				fa_argv0[i] = '?';
 	}
 	fa_read_env();
+	fa_slot_use(&fa_own_slot);
+	if (fa_shm_path[0]) {
+		ret = fa_slot_claim();
+		if (ret < 0 && ret != -ENOSPC)
+			fa_complain("FNACCEL_STATS_SHM", fa_shm_path,
+				    strerror(-ret));
+	}
 	pthread_atfork(NULL, NULL, fa_atfork_child);
 	atomic_store_explicit(&fa_ready, true, memory_order_release);
 }

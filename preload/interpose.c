@@ -136,7 +136,7 @@ FA_EXPORT ssize_t copy_file_range(int in, off_t *off_in, int out,
 	if (!fa_active())
 		return ret;
 	err = errno;
-	fn_stat_add(&fa_live.preload_cfr_ops, 1);
+	fn_stat_add(&fa_live->preload_cfr_ops, 1);
 	if (ret >= 0 || !fa_config.cfr_fallback || flags != 0 ||
 	    (err != EXDEV && err != ENOSYS && err != EOPNOTSUPP))
 		return ret;
@@ -145,7 +145,7 @@ FA_EXPORT ssize_t copy_file_range(int in, off_t *off_in, int out,
 		errno = err;
 		return ret;
 	}
-	fn_stat_add(&fa_live.preload_cfr_fallback_ops, 1);
+	fn_stat_add(&fa_live->preload_cfr_fallback_ops, 1);
 	return alt;
 }
 

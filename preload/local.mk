@@ -13,6 +13,7 @@ lib_LTLIBRARIES += %reldir%/libfnaccel.la
 	%reldir%/init.c \
 	%reldir%/interpose.c \
 	%reldir%/real.c \
+	%reldir%/stats.c \
 	%reldir%/track.c
 %canon_reldir%_libfnaccel_la_LIBADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_libfnaccel_la_LDFLAGS = -module -avoid-version -shared \
@@ -23,7 +24,9 @@ EXTRA_DIST += %reldir%/exports.map
 
 # fnaccel COMMAND: runs COMMAND with the installed library preloaded
 bin_PROGRAMS += %reldir%/fnaccel
-%canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h
+%canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h \
+	%reldir%/fa.h %reldir%/stats.c
+%canon_reldir%_fnaccel_LDADD = lib/libfncore.la
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFA_LIBRARY_PATH='"$(libdir)/libfnaccel.so"'
 

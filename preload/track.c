@@ -373,7 +373,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 		t->st = after;
 		t->src_kind = fa_dev_kind(fd, after.st_dev);	/* cached */
 		t->hash = fa_buf_hash(buf, (size_t)ret);
-		fn_stat_add(&fa_live.preload_read_tracked_ops, 1);
+		fn_stat_add(&fa_live->preload_read_tracked_ops, 1);
 	}
 	fa_fence();
 	t->valid = 1;
@@ -465,6 +465,7 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	struct stat now;
 	size_t total = 0;
 	size_t fixed;
+	uint64_t t0;
 	ssize_t r;
 	ssize_t w;
 	int err = 0;
@@ -475,6 +476,7 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	    !fa_within_fsize(doff, n))
 		return -1;
 	pthread_testcancel();	/* write(2) is a cancellation point */
+	t0 = fn_now_ns();
 	while (total < n) {
 		r = fn_sys_copy_file_range(t->fd, &so, fd, &o, n - total, 0);
 		if (r <= 0) {
@@ -499,7 +501,7 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	    fa_map_gen_now() != t->map_gen ||
 	    (fa_config.verify_reread &&
 	     !fa_reread_same(t->fd, t->off + (off_t)start, buf, total))) {
-		fn_stat_add(&fa_live.preload_verify_failures, 1);
+		fn_stat_add(&fa_live->preload_verify_failures, 1);
 		fixed = fa_pwrite_all(fd, buf, total, doff);
 		FN_LOG_WARN("fd %d -> fd %d: copy not proven, rewrote %zu of "
 			    "%zu bytes", t->fd, fd, fixed, total);
@@ -510,12 +512,14 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 			return fixed ? (ssize_t)fixed : -1;
 		}
 	} else {
-		fn_stat_add(&fa_live.preload_write_substituted_ops, 1);
-		fn_stat_add(&fa_live.preload_write_substituted_bytes, total);
+		fn_stat_add(&fa_live->preload_write_substituted_ops, 1);
+		fn_stat_add(&fa_live->preload_write_substituted_bytes, total);
+		/* The engine's copy_* keys count every copy made */
+		fn_stats_count_copy(total, fn_now_ns() - t0);
 	}
 	if (total < n) {
 		/* A short copy: the real write does the rest */
-		fn_stat_add(&fa_live.preload_write_short_copies, 1);
+		fn_stat_add(&fa_live->preload_write_short_copies, 1);
 		if (has_off) {
 			w = fa_call_pwrite(fd, buf + total, n - total,
 					   doff + (off_t)total);
@@ -669,8 +673,8 @@ ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 		ret = fn_copy_range(in, off, out, NULL,
 				    MIN(n, FA_SENDFILE_MAX), 0);
 		if (ret >= 0) {
-			fn_stat_add(&fa_live.preload_sendfile_ops, 1);
-			fn_stat_add(&fa_live.preload_sendfile_bytes,
+			fn_stat_add(&fa_live->preload_sendfile_ops, 1);
+			fn_stat_add(&fa_live->preload_sendfile_bytes,
 				    (uint64_t)ret);
 			fa_fence();
 			t->busy = 0;
@@ -678,7 +682,7 @@ ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 			return ret;
 		}
 	}
-	fn_stat_add(&fa_live.preload_sendfile_passthrough_ops, 1);
+	fn_stat_add(&fa_live->preload_sendfile_passthrough_ops, 1);
 	fa_fence();
 	t->busy = 0;
 	errno = saved_errno;
