@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fn_frontend.h"
 #include "fa_fs.h"
 
 #ifndef FA_LIBRARY_PATH
@@ -119,11 +120,24 @@ struct stat_key {
 	uint64_t value;
 };
 
+/* The engine's gauges (G of FN_STATS_FIELDS) describe a state */
+static const char *const fa_gauges[] = {
+#define FA_NOT_GAUGE(name)
+#define FA_GAUGE(name) #name,
+	FN_STATS_FIELDS(FA_NOT_GAUGE, FA_GAUGE)
+#undef FA_NOT_GAUGE
+#undef FA_GAUGE
+};
+
+/* A gauge's sum means nothing: the processes' largest is shown */
 static bool is_gauge(const char *key)
 {
-	/* The engine's gauges describe a state: the largest, not a sum */
-	return strcmp(key, "copy_chunk_size") == 0 ||
-	       strcmp(key, "copy_kernel_supported") == 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(fa_gauges) / sizeof(fa_gauges[0]); i++)
+		if (strcmp(key, fa_gauges[i]) == 0)
+			return true;
+	return false;
 }
 
 static void print_stats(const char *path)
