@@ -362,8 +362,6 @@ void fp_stats_read(fuse_req_t req, size_t size, off_t off,
 void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in);
 void fp_stats_release(struct fuse_file_info *fi);
 void fp_stats_reset(void);
-void fp_stats_append_str(char *buf, size_t len, size_t *pos, const char *key,
-			 const char *value);
 
 /* xattr.c: the -o xattr= modes */
 bool fp_xattr_kernel_acls(void);

@@ -54,10 +54,14 @@ void fn_format_size(uint64_t bytes, char *buf, size_t len);
 
 /*
  * Append "key value\n" to buf at *pos (snprintf rules: *pos grows by the
- * full length even when buf is too small).  For other parts' stats text.
+ * full length even when buf is too small): the one writer of statistics
+ * text, for the engine's keys, the preload's dump and /.stats.  _str for
+ * a value that is not a count (an option's word or seconds).
  */
 void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
 		     uint64_t value);
+void fn_stats_append_str(char *buf, size_t len, size_t *pos,
+			 const char *key, const char *value);
 
 /*
  * Raw system calls for what the preload interposes: the engine and the

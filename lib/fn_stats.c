@@ -52,16 +52,24 @@ FN_API void fn_stats_reset(void)
 #undef FN_RESET_NONE
 }
 
-void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
-		     uint64_t value)
+void fn_stats_append_str(char *buf, size_t len, size_t *pos,
+			 const char *key, const char *value)
 {
 	int n;
 
 	n = snprintf(*pos < len ? buf + *pos : NULL,
-		     *pos < len ? len - *pos : 0, "%s %" PRIu64 "\n", key,
-		     value);
+		     *pos < len ? len - *pos : 0, "%s %s\n", key, value);
 	if (n > 0)
 		*pos += (size_t)n;
+}
+
+void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
+		     uint64_t value)
+{
+	char num[24];	/* 20 digits of UINT64_MAX */
+
+	snprintf(num, sizeof(num), "%" PRIu64, value);
+	fn_stats_append_str(buf, len, pos, key, num);
 }
 
 FN_API int fn_stats_format(char *buf, size_t len)

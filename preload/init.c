@@ -228,18 +228,18 @@ static void fa_stats_text(char *buf, size_t len, size_t *pos)
 static void fa_stats_dump(void)
 {
 	static char buf[16384];
-	size_t pos;
+	size_t pos = 0;
 	int saved_errno = errno;
 	int n;
 	int fd;
 
 	if (fa_stats_path[0] == '\0')
 		return;
-	n = snprintf(buf, sizeof(buf), "pid %ld\nargv0 %s\n",
-		     (long)getpid(), fa_argv0[0] ? fa_argv0 : "?");
-	if (n < 0)
+	fn_stats_append(buf, sizeof(buf), &pos, "pid", (uint64_t)getpid());
+	fn_stats_append_str(buf, sizeof(buf), &pos, "argv0",
+			    fa_argv0[0] ? fa_argv0 : "?");
+	if (pos >= sizeof(buf))
 		goto out;
-	pos = (size_t)n;
 	n = fn_stats_format(buf + pos, sizeof(buf) - pos);
 	if (n < 0 || (size_t)n >= sizeof(buf) - pos)
 		goto out;
