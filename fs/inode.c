@@ -75,11 +75,7 @@ static size_t fp_handle_size(const struct file_handle *fh)
 
 static size_t fp_hash(dev_t dev, ino_t ino, size_t nbuckets)
 {
-	uint64_t h = (uint64_t)ino * UINT64_C(0x9e3779b97f4a7c15);
-
-	h ^= (uint64_t)dev * UINT64_C(0xc2b2ae3d27d4eb4f);
-	h ^= h >> 29;
-	return (size_t)(h & (nbuckets - 1));
+	return (size_t)(fn_hash_pair(ino, dev) & (nbuckets - 1));
 }
 
 /*

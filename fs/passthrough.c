@@ -244,8 +244,8 @@ int fp_passthrough_mounted(struct fuse_session *se)
 
 static struct fp_pt_inode **fp_pt_slot(dev_t dev, ino_t ino)
 {
-	uint64_t h = ((uint64_t)ino * 0x9e3779b97f4a7c15u) ^ (uint64_t)dev;
-	struct fp_pt_inode **pp = &fp_pt.buckets[(h >> 32) % FP_PT_BUCKETS];
+	uint64_t h = fn_hash_pair(ino, dev);
+	struct fp_pt_inode **pp = &fp_pt.buckets[h % FP_PT_BUCKETS];
 
 	while (*pp != NULL && ((*pp)->dev != dev || (*pp)->ino != ino))
 		pp = &(*pp)->next;

@@ -36,6 +36,20 @@ static inline void fn_stat_add(atomic_uint_fast64_t *c, uint64_t n)
 }
 
 /*
+ * A hash of a pair of numbers (st_dev and st_ino, two devices): each
+ * times an odd constant of well-spread bits (the golden ratio's, and
+ * murmur3's finalizer's), then the high half folded down, so that a
+ * power-of-two table may take the low bits.
+ */
+static inline uint64_t fn_hash_pair(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * UINT64_C(0x9e3779b97f4a7c15);
+
+	h ^= b * UINT64_C(0xc2b2ae3d27d4eb4f);
+	return h ^ (h >> 29);
+}
+
+/*
  * FNACCEL_CHUNK_SIZE and FNACCEL_LOG, for a front end at startup: each
  * valid one is set (fn_set_chunk_size(), fn_set_log_level()); a bad one
  * is said once on stderr ("WHO: NAME=VALUE: why, using DEFAULT") and the
