@@ -42,6 +42,9 @@
 
 static void usage(FILE *f)
 {
+	char def[FA_FS_LIST_LEN];
+
+	fa_fs_default(def, sizeof(def));
 	fprintf(f,
 "Usage: fnaccel [OPTION]... [--] COMMAND [ARG]...\n"
 "Run COMMAND with libfnaccel.so preloaded: its file copies (sendfile,\n"
@@ -56,7 +59,7 @@ static void usage(FILE *f)
 "                   copy: reread (default) or hash (FNACCEL_VERIFY)\n"
 "  --fs=LIST        file systems where writes are substituted, e.g.\n"
 "                   xfs,btrfs,nfs, or all (FNACCEL_FS; default\n"
-"                   " FA_FS_DEFAULT ")\n"
+"                   %s)\n"
 "  --data-copy      substitute also where copy_file_range copies the\n"
 "                   data in the kernel (ext4, XFS without reflink, most\n"
 "                   FUSE file systems): FNACCEL_DATA_COPY=1, the default\n"
@@ -68,7 +71,7 @@ static void usage(FILE *f)
 "\n"
 "FNACCEL_LIBRARY overrides the library's path (" FA_LIBRARY_PATH ").\n"
 "Exit status: COMMAND's; 126 if COMMAND cannot be run, 127 if it is not\n"
-"found, 2 for a usage error, 125 if fnaccel itself failed.\n");
+"found, 2 for a usage error, 125 if fnaccel itself failed.\n", def);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))

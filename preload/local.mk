@@ -24,6 +24,8 @@ EXTRA_DIST += %reldir%/exports.map
 # fnaccel COMMAND: runs COMMAND with the installed library preloaded
 bin_PROGRAMS += %reldir%/fnaccel
 %canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h
+# the engine's list of file systems (lib/fn_fs.c), for the words of --fs
+%canon_reldir%_fnaccel_LDADD = lib/libfnfront.la
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFA_LIBRARY_PATH='"$(libdir)/libfnaccel.so"'
 
