@@ -55,9 +55,6 @@
 
 #define FP_ITABLE_MIN	1024
 
-/* linux/magic.h: FUSE_SUPER_MAGIC */
-#define FP_FUSE_MAGIC	0x65735546
-
 /* Most descriptors closed by one call: more is left to the next ones */
 #define FP_EVICT_BATCH	16
 
@@ -213,7 +210,8 @@ static const char *fp_mount_probe(int fd, const struct stat *st,
 	*mount_fd = -1;
 	if (!fp_fs.handles_capable)
 		return "no CAP_DAC_READ_SEARCH";
-	if (fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == FP_FUSE_MAGIC)
+	if (fstatfs(fd, &sf) == 0 &&
+	    fn_fs_of_magic((unsigned long)sf.f_type) == FN_FS_fuse)
 		return "a FUSE file system's handles stop opening once its "
 		       "kernel forgets the inode";
 	if (!S_ISDIR(st->st_mode))

@@ -162,15 +162,11 @@ struct fp_backing_map {
 #define FP_DEV_IOC_BACKING_OPEN	_IOW(229, 1, struct fp_backing_map)
 #define FP_DEV_IOC_BACKING_CLOSE _IOW(229, 2, uint32_t)
 
-/* Magic numbers of stacking file systems (linux/magic.h) */
-#define FP_OVERLAYFS_MAGIC	0x794c7630
-#define FP_FUSE_MAGIC		0x65735546
-#define FP_ECRYPTFS_MAGIC	0xf15f
-
 /*
  * The stacking depth of the backing files: 0 lets overlayfs stack over
- * the mount; a source on a stacking file system (overlayfs, another FUSE
- * mount that may pass through) needs 1, and then nothing can stack on us.
+ * the mount; a source on a stacking file system (overlayfs, eCryptfs,
+ * another FUSE mount that may pass through: FN_FS_STACKING) needs 1, and
+ * then nothing can stack on us.
  */
 static unsigned int fp_pt_stack_depth(void)
 {
@@ -178,14 +174,10 @@ static unsigned int fp_pt_stack_depth(void)
 
 	if (fstatfs(fp_fs.root.fd, &sf) < 0)
 		return 0;
-	switch ((unsigned long)sf.f_type) {
-	case FP_OVERLAYFS_MAGIC:
-	case FP_FUSE_MAGIC:
-	case FP_ECRYPTFS_MAGIC:
+	if (fn_fs_types[fn_fs_of_magic((unsigned long)sf.f_type)].flags &
+	    FN_FS_STACKING)
 		return 1;
-	default:
-		return 0;
-	}
+	return 0;
 }
 
 void fp_passthrough_init(struct fuse_conn_info *conn)
