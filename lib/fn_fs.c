@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * fn_fs.c: the file systems the front ends know by their statfs(2) magic
- * number, made from FN_FS_TYPES (fn_frontend.h): the preload's FNACCEL_FS
- * words and default list and its per-device decisions, fnpassfs's
- * noflush and passthrough stacking depth, fnbench's names.  In libfnfront:
- * the installed library has no use for it.
+ * number, made from FN_FS_TYPES (fn_frontend.h): the words and default
+ * list of the preload's file-system variable and its per-device
+ * decisions, fnpassfs's noflush and passthrough stacking depth, fnbench's
+ * names.  In libfnfront: the installed library has no use for it.
  */
 #include <config.h>
 
