@@ -264,34 +264,15 @@ static int fb_parse_options(struct fb_bench *b, int argc, char **argv)
 
 /* ---- the machine ------------------------------------------------------ */
 
-/* The file system type of dir by statfs(2)'s magic number */
+/*
+ * The file system type of dir by statfs(2)'s magic number (the engine's
+ * list), NULL if unknown; ext2, ext3 and ext4 share theirs
+ */
 static const char *fb_fs_magic_name(long type)
 {
-	static const struct {
-		unsigned long magic;
-		const char *name;
-	} names[] = {
-		{ 0xef53, "ext2/3/4" },	/* EXT4_SUPER_MAGIC */
-		{ 0x58465342, "xfs" },
-		{ 0x9123683e, "btrfs" },
-		{ 0x01021994, "tmpfs" },
-		{ 0x6969, "nfs" },
-		{ 0x65735546, "fuse" },
-		{ 0x794c7630, "overlay" },
-		{ 0xf2f52010, "f2fs" },
-		{ 0xca451a4e, "bcachefs" },
-		{ 0x2fc12fc1, "zfs" },
-		{ 0x00c36400, "ceph" },
-		{ 0xfe534d42, "smb2" },
-		{ 0xff534d42, "cifs" },
-		{ 0x0bd00bd0, "lustre" },
-	};
-	size_t i;
+	enum fn_fs_id fs = fn_fs_of_magic((unsigned long)type);
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].magic == (unsigned long)type)
-			return names[i].name;
-	return NULL;
+	return fs == FN_FS_ext4 ? "ext2/3/4" : fn_fs_types[fs].name;
 }
 
 /*

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -101,16 +100,8 @@ bool fp_close_is_silent(int fd)
 
 	if (fstatfs(fd, &sfs) < 0)
 		return false;
-	switch ((unsigned long)sfs.f_type) {
-	case EXT4_SUPER_MAGIC:	/* also ext2 and ext3 */
-	case XFS_SUPER_MAGIC:
-	case BTRFS_SUPER_MAGIC:
-	case TMPFS_MAGIC:
-	case F2FS_SUPER_MAGIC:
-		return true;
-	default:
-		return false;
-	}
+	return fn_fs_types[fn_fs_of_magic((unsigned long)sfs.f_type)].flags &
+	       FN_FS_CLOSE_SILENT;
 }
 
 static void fp_open_reply_flags(struct fp_inode *in, int fd,

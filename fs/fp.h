@@ -107,6 +107,13 @@ struct fp_inode {
 	bool stale;		/* handle gone, out of the table */
 	bool unlinked_here;	/* a name removed through the mount */
 	atomic_bool unverified;	/* handle and number not seen to match */
+	/*
+	 * Its open files, for kernel passthrough (passthrough.c), protected
+	 * by fp_pt.lock there; an inode with open files is not forgotten.
+	 */
+	int backing_id;		/* > 0 while pt_opens > 0 */
+	unsigned int pt_opens;	/* passed through */
+	unsigned int cached_opens;	/* served by the daemon */
 	unsigned char handle_size;	/* 0: no handle */
 	unsigned char handle[];	/* a struct file_handle, handle_size */
 };
@@ -254,6 +261,11 @@ struct fp_fs {
 	struct fp_inode root;		/* FUSE_ROOT_ID, never freed */
 	struct fp_inode stats_inode;	/* /.stats, outside the table */
 
+	/*
+	 * Lock order: itable_lock before passthrough.c's fp_pt.lock (the
+	 * passthrough fields of every inode), which is innermost: nothing
+	 * else is taken while it is held.  Today no path holds both.
+	 */
 	pthread_mutex_t itable_lock;
 	struct fp_inode **buckets;	/* protected by itable_lock */
 	size_t nbuckets;		/* protected by itable_lock */
@@ -364,8 +376,6 @@ void fp_stats_read(fuse_req_t req, size_t size, off_t off,
 void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in);
 void fp_stats_release(struct fuse_file_info *fi);
 void fp_stats_reset(void);
-void fp_stats_append_str(char *buf, size_t len, size_t *pos, const char *key,
-			 const char *value);
 
 /* xattr.c: the -o xattr= modes */
 bool fp_xattr_kernel_acls(void);

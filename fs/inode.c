@@ -55,9 +55,6 @@
 
 #define FP_ITABLE_MIN	1024
 
-/* linux/magic.h: FUSE_SUPER_MAGIC */
-#define FP_FUSE_MAGIC	0x65735546
-
 /* Most descriptors closed by one call: more is left to the next ones */
 #define FP_EVICT_BATCH	16
 
@@ -75,11 +72,7 @@ static size_t fp_handle_size(const struct file_handle *fh)
 
 static size_t fp_hash(dev_t dev, ino_t ino, size_t nbuckets)
 {
-	uint64_t h = (uint64_t)ino * UINT64_C(0x9e3779b97f4a7c15);
-
-	h ^= (uint64_t)dev * UINT64_C(0xc2b2ae3d27d4eb4f);
-	h ^= h >> 29;
-	return (size_t)(h & (nbuckets - 1));
+	return (size_t)(fn_hash_pair(ino, dev) & (nbuckets - 1));
 }
 
 /*
@@ -217,7 +210,8 @@ static const char *fp_mount_probe(int fd, const struct stat *st,
 	*mount_fd = -1;
 	if (!fp_fs.handles_capable)
 		return "no CAP_DAC_READ_SEARCH";
-	if (fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == FP_FUSE_MAGIC)
+	if (fstatfs(fd, &sf) == 0 &&
+	    fn_fs_of_magic((unsigned long)sf.f_type) == FN_FS_fuse)
 		return "a FUSE file system's handles stop opening once its "
 		       "kernel forgets the inode";
 	if (!S_ISDIR(st->st_mode))

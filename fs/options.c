@@ -627,12 +627,12 @@ int fp_config(const struct fp_args *a, struct fp_config *cfg)
 #define FP_STAT_DERIVED		FP_STAT_NUMBER
 #define FP_STAT_SECONDS(field)						\
 	snprintf(num, sizeof(num), "%g", cfg->field);			\
-	fp_stats_append_str(buf, len, pos, "opt_" #field, num);
+	fn_stats_append_str(buf, len, pos, "opt_" #field, num);
 #define FP_STAT_WORDS(field)						\
-	fp_stats_append_str(buf, len, pos, "opt_" #field,		\
+	fn_stats_append_str(buf, len, pos, "opt_" #field,		\
 			    fp_words_##field[cfg->field]);
 #define FP_STAT_NAME(field)						\
-	fp_stats_append_str(buf, len, pos, "opt_" #field, cfg->field);
+	fn_stats_append_str(buf, len, pos, "opt_" #field, cfg->field);
 #define FP_STAT_CLEAR(field)
 
 /* The opt_<field> line of each row of FP_OPTIONS, in order */

@@ -14,10 +14,12 @@
  * either in passthrough mode or in caching mode while it is open: a
  * passthrough open of an inode open through the page cache (or the other
  * way round) fails the caller's open(2) with EIO (fs/fuse/iomode.c).  So
- * a small table keyed on the backing (st_dev, st_ino) counts the opens of
- * each inode of either kind and keeps one backing id per inode, closed at
- * the last release.  Our counts never fall below the kernel's (the kernel
- * drops its own before it sends RELEASE), so following them is safe.
+ * each struct fp_inode, which is one FUSE inode, counts its opens of
+ * either kind and keeps its one backing id, closed at the last release,
+ * under fp_pt.lock (innermost: see the lock order in fp.h).  Our counts
+ * never fall below the kernel's (the kernel drops its own before it sends
+ * RELEASE), so following them is safe; and the kernel forgets no inode
+ * with open files, so the fields live as long as the opens.
  *
  * Where passthrough is not possible the open is served by the splice and
  * buffer paths of file.c and the reason is counted in /.stats.
@@ -66,25 +68,12 @@ enum fp_pt_reason {
 	FP_PT_NREASONS
 };
 
-/* The open files of one inode, while any is open (mode active only) */
-struct fp_pt_inode {
-	dev_t dev;
-	ino_t ino;
-	int backing_id;			/* > 0 while npt > 0 */
-	unsigned int npt;		/* passthrough opens */
-	unsigned int ncached;		/* opens served by the daemon */
-	struct fp_pt_inode *next;
-};
-
-#define FP_PT_BUCKETS	1024
-
 /* The mode is fp_fs.cfg.passthrough (-o passthrough=, options.c) */
 static struct {
 	bool active;		/* negotiated at INIT, before any open */
 	bool offered;		/* the kernel offered it at INIT */
 	bool got_init;
-	pthread_mutex_t lock;
-	struct fp_pt_inode *buckets[FP_PT_BUCKETS]; /* protected by lock */
+	pthread_mutex_t lock;	/* the passthrough fields of every inode */
 	atomic_uint_fast64_t opens;
 	atomic_uint_fast64_t files;	/* backing ids registered now */
 	atomic_uint_fast64_t fallbacks[FP_PT_NREASONS];
@@ -162,15 +151,11 @@ struct fp_backing_map {
 #define FP_DEV_IOC_BACKING_OPEN	_IOW(229, 1, struct fp_backing_map)
 #define FP_DEV_IOC_BACKING_CLOSE _IOW(229, 2, uint32_t)
 
-/* Magic numbers of stacking file systems (linux/magic.h) */
-#define FP_OVERLAYFS_MAGIC	0x794c7630
-#define FP_FUSE_MAGIC		0x65735546
-#define FP_ECRYPTFS_MAGIC	0xf15f
-
 /*
  * The stacking depth of the backing files: 0 lets overlayfs stack over
- * the mount; a source on a stacking file system (overlayfs, another FUSE
- * mount that may pass through) needs 1, and then nothing can stack on us.
+ * the mount; a source on a stacking file system (overlayfs, eCryptfs,
+ * another FUSE mount that may pass through: FN_FS_STACKING) needs 1, and
+ * then nothing can stack on us.
  */
 static unsigned int fp_pt_stack_depth(void)
 {
@@ -178,14 +163,10 @@ static unsigned int fp_pt_stack_depth(void)
 
 	if (fstatfs(fp_fs.root.fd, &sf) < 0)
 		return 0;
-	switch ((unsigned long)sf.f_type) {
-	case FP_OVERLAYFS_MAGIC:
-	case FP_FUSE_MAGIC:
-	case FP_ECRYPTFS_MAGIC:
+	if (fn_fs_types[fn_fs_of_magic((unsigned long)sf.f_type)].flags &
+	    FN_FS_STACKING)
 		return 1;
-	default:
-		return 0;
-	}
+	return 0;
 }
 
 void fp_passthrough_init(struct fuse_conn_info *conn)
@@ -242,16 +223,6 @@ int fp_passthrough_mounted(struct fuse_session *se)
 	return 0;
 }
 
-static struct fp_pt_inode **fp_pt_slot(dev_t dev, ino_t ino)
-{
-	uint64_t h = ((uint64_t)ino * 0x9e3779b97f4a7c15u) ^ (uint64_t)dev;
-	struct fp_pt_inode **pp = &fp_pt.buckets[(h >> 32) % FP_PT_BUCKETS];
-
-	while (*pp != NULL && ((*pp)->dev != dev || (*pp)->ino != ino))
-		pp = &(*pp)->next;
-	return pp;
-}
-
 static enum fp_pt_reason fp_pt_reason_of(int err)
 {
 	switch (err) {
@@ -278,7 +249,6 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 			 struct fuse_file_info *fi)
 {
 	struct fp_backing_map map = { .fd = fd };
-	struct fp_pt_inode **pp, *p;
 	enum fp_pt_reason r;
 	bool setid;
 	int id;
@@ -293,22 +263,8 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 	}
 	setid = S_ISREG(mode) && (mode & (S_ISUID | S_ISGID));
 	pthread_mutex_lock(&fp_pt.lock);
-	pp = fp_pt_slot(inode->dev, inode->ino);
-	p = *pp;
-	if (p == NULL) {
-		p = calloc(1, sizeof(*p));
-		if (p == NULL) {
-			pthread_mutex_unlock(&fp_pt.lock);
-			/* untracked, so served by the daemon: say why */
-			fp_pt_fallback(FP_PT_refused);
-			return;
-		}
-		p->dev = inode->dev;
-		p->ino = inode->ino;
-		*pp = p;
-	}
-	if (p->ncached > 0 || (fi->flags & O_DIRECT) ||
-	    (p->npt == 0 && setid)) {
+	if (inode->cached_opens > 0 || (fi->flags & O_DIRECT) ||
+	    (inode->pt_opens == 0 && setid)) {
 		/*
 		 * One open through the page cache keeps the others there.
 		 * The kernel would reopen the backing file with O_DIRECT
@@ -320,29 +276,30 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 		 * it with EIO.
 		 */
 		r = fi->flags & O_DIRECT ? FP_PT_direct :
-		    p->npt == 0 && setid ? FP_PT_setid : FP_PT_cached;
-		p->ncached++;
+		    inode->pt_opens == 0 && setid ? FP_PT_setid :
+						    FP_PT_cached;
+		inode->cached_opens++;
 		pthread_mutex_unlock(&fp_pt.lock);
 		fp_pt_fallback(r);
 		return;
 	}
-	if (p->npt == 0) {
+	if (inode->pt_opens == 0) {
 		id = ioctl(fuse_session_fd(fp_fs.se), FP_DEV_IOC_BACKING_OPEN,
 			   &map);
 		if (id <= 0) {
 			int err = id < 0 ? errno : EIO;
 
-			p->ncached++;
+			inode->cached_opens++;
 			pthread_mutex_unlock(&fp_pt.lock);
 			FN_LOG_DEBUG("passthrough refused: %s", strerror(err));
 			fp_pt_fallback(fp_pt_reason_of(err));
 			return;
 		}
-		p->backing_id = id;
+		inode->backing_id = id;
 		fp_count(&fp_pt.files, 1);
 	}
-	p->npt++;
-	fi->backing_id = p->backing_id;
+	inode->pt_opens++;
+	fi->backing_id = inode->backing_id;
 	pthread_mutex_unlock(&fp_pt.lock);
 	/* the page cache of earlier cached opens is stale now */
 	fi->keep_cache = 0;
@@ -351,34 +308,23 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 
 void fp_passthrough_release(struct fp_inode *inode)
 {
-	struct fp_pt_inode **pp, *p;
 	uint32_t id;
 
 	if (!fp_pt.active)
 		return;
 	pthread_mutex_lock(&fp_pt.lock);
-	pp = fp_pt_slot(inode->dev, inode->ino);
-	p = *pp;
-	if (p == NULL) {
-		pthread_mutex_unlock(&fp_pt.lock);
-		return;		/* its open found no memory */
-	}
-	if (p->npt > 0) {
-		if (--p->npt == 0) {
-			id = (uint32_t)p->backing_id;
+	if (inode->pt_opens > 0) {
+		if (--inode->pt_opens == 0) {
+			id = (uint32_t)inode->backing_id;
 			if (ioctl(fuse_session_fd(fp_fs.se),
 				  FP_DEV_IOC_BACKING_CLOSE, &id) < 0)
 				FN_LOG_WARN("passthrough close %u: %s", id,
 					    strerror(errno));
-			p->backing_id = 0;
+			inode->backing_id = 0;
 			atomic_fetch_sub(&fp_pt.files, 1);
 		}
-	} else if (p->ncached > 0) {
-		p->ncached--;
-	}
-	if (p->npt == 0 && p->ncached == 0) {
-		*pp = p->next;
-		free(p);
+	} else if (inode->cached_opens > 0) {
+		inode->cached_opens--;
 	}
 	pthread_mutex_unlock(&fp_pt.lock);
 }

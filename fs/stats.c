@@ -69,18 +69,6 @@ void fp_stats_entry(struct fuse_entry_param *e)
 	fp_stats_attr(&e->attr);
 }
 
-/* The line "key value" at *pos, as fn_stats_append() for a number */
-void fp_stats_append_str(char *buf, size_t len, size_t *pos, const char *key,
-			 const char *value)
-{
-	int n;
-
-	n = snprintf(*pos < len ? buf + *pos : NULL,
-		     *pos < len ? len - *pos : 0, "%s %s\n", key, value);
-	if (n > 0)
-		*pos += (size_t)n;
-}
-
 /* Format the whole text into buf; returns the length it needs */
 static size_t fp_stats_text(char *buf, size_t len)
 {

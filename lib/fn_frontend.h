@@ -73,6 +73,20 @@ static inline atomic_uint_fast64_t *fn_stat_at(void *live, size_t off)
 }
 
 /*
+ * A hash of a pair of numbers (st_dev and st_ino, two devices): each
+ * times an odd constant of well-spread bits (the golden ratio's, and
+ * murmur3's finalizer's), then the high half folded down, so that a
+ * power-of-two table may take the low bits.
+ */
+static inline uint64_t fn_hash_pair(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * UINT64_C(0x9e3779b97f4a7c15);
+
+	h ^= b * UINT64_C(0xc2b2ae3d27d4eb4f);
+	return h ^ (h >> 29);
+}
+
+/*
  * FNACCEL_CHUNK_SIZE and FNACCEL_LOG, for a front end at startup: each
  * valid one is set (fn_set_chunk_size(), fn_set_log_level()); a bad one
  * is said once on stderr ("WHO: NAME=VALUE: why, using DEFAULT") and the
@@ -91,10 +105,14 @@ void fn_format_size(uint64_t bytes, char *buf, size_t len);
 
 /*
  * Append "key value\n" to buf at *pos (snprintf rules: *pos grows by the
- * full length even when buf is too small).  For other parts' stats text.
+ * full length even when buf is too small): the one writer of statistics
+ * text, for the engine's keys, the preload's dump and /.stats.  _str for
+ * a value that is not a count (an option's word or seconds).
  */
 void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
 		     uint64_t value);
+void fn_stats_append_str(char *buf, size_t len, size_t *pos,
+			 const char *key, const char *value);
 
 /*
  * Raw system calls for what the preload interposes: the engine and the
@@ -153,6 +171,70 @@ static inline int fn_sys_munmap(void *addr, size_t len)
 {
 	return (int)syscall(SYS_munmap, addr, len);
 }
+
+/*
+ * The file systems the front ends tell apart by statfs(2)'s f_type
+ * (linux/magic.h and the file systems' own sources), the one list:
+ * X(name, magic, flags).  The name is the word of FNACCEL_FS and
+ * `fnaccel --fs` and what fnbench prints.  The first rows, those where
+ * copy_file_range(2) may reflink or offload, make the preload's default
+ * list in this order.
+ */
+#define FN_FS_TYPES(X)							\
+	X(xfs,		0x58465342, FN_FS_OFFLOAD | FN_FS_CLOSE_SILENT)	\
+	X(btrfs,	0x9123683e, FN_FS_OFFLOAD | FN_FS_CLOSE_SILENT)	\
+	X(bcachefs,	0xca451a4e, FN_FS_OFFLOAD)			\
+	X(nfs,		0x00006969, FN_FS_OFFLOAD)			\
+	X(smb,		0x0000517b, FN_FS_OFFLOAD)			\
+	X(smb2,		0xfe534d42, FN_FS_OFFLOAD)			\
+	X(cifs,		0xff534d42, FN_FS_OFFLOAD)			\
+	X(ceph,		0x00c36400, FN_FS_OFFLOAD)			\
+	X(fuse,		0x65735546, FN_FS_OFFLOAD | FN_FS_STACKING)	\
+	X(ext4,		0x0000ef53, FN_FS_CLOSE_SILENT) /* ext2/3 too */ \
+	X(tmpfs,	0x01021994, FN_FS_CLOSE_SILENT)			\
+	X(overlay,	0x794c7630, FN_FS_STACKING)			\
+	X(f2fs,		0xf2f52010, FN_FS_CLOSE_SILENT)			\
+	X(zfs,		0x2fc12fc1, 0)					\
+	X(ocfs2,	0x7461636f, 0)					\
+	X(gfs2,		0x01161970, 0)					\
+	X(lustre,	0x0bd00bd0, 0)					\
+	X(ecryptfs,	0x0000f15f, FN_FS_STACKING | FN_FS_NO_WORD)
+
+/*
+ * copy_file_range(2) may reflink or offload there rather than copy the
+ * data (on XFS with reflink, NFS 4.2, fnpassfs: the preload asks, dev.c)
+ */
+#define FN_FS_OFFLOAD		0x1u
+/* close(2) returns only 0 (no flush method): fnpassfs's noflush */
+#define FN_FS_CLOSE_SILENT	0x2u
+/* stacks on other file systems: fnpassfs's passthrough stacking depth */
+#define FN_FS_STACKING		0x4u
+/* known by its magic only, not a word of FNACCEL_FS (never was one) */
+#define FN_FS_NO_WORD		0x8u
+
+/* FN_FS_unknown (0), the row of no file system listed, then one a row */
+enum fn_fs_id {
+	FN_FS_unknown,
+#define FN_FS_ID(name, magic, flags) FN_FS_##name,
+	FN_FS_TYPES(FN_FS_ID)
+#undef FN_FS_ID
+	FN_FS_COUNT
+};
+
+struct fn_fs {
+	const char *name;	/* NULL for FN_FS_unknown */
+	uint64_t magic;
+	unsigned int flags;	/* FN_FS_* */
+};
+
+extern const struct fn_fs fn_fs_types[FN_FS_COUNT];
+
+/* The row of a statfs(2) f_type (as unsigned long), or FN_FS_unknown */
+enum fn_fs_id fn_fs_of_magic(uint64_t magic);
+/* The row of a word of len bytes, any case, or FN_FS_unknown */
+enum fn_fs_id fn_fs_of_word(const char *word, size_t len);
+/* The words of the rows with all of flags, as "xfs,btrfs": into buf */
+void fn_fs_words(unsigned int flags, char *buf, size_t len);
 
 /* Nanoseconds on CLOCK_MONOTONIC */
 uint64_t fn_now_ns(void);

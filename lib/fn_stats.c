@@ -72,14 +72,13 @@ FN_API void fn_stats_reset(void)
 #undef FN_RESET_NONE
 }
 
-void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
-		     uint64_t value)
+void fn_stats_append_str(char *buf, size_t len, size_t *pos,
+			 const char *key, const char *value)
 {
 	int n;
 
 	n = snprintf(*pos < len ? buf + *pos : NULL,
-		     *pos < len ? len - *pos : 0, "%s %" PRIu64 "\n", key,
-		     value);
+		     *pos < len ? len - *pos : 0, "%s %s\n", key, value);
 	if (n > 0)
 		*pos += (size_t)n;
 }
@@ -90,6 +89,15 @@ void fn_stats_text(const struct fn_stats *s, char *buf, size_t len,
 #define FN_FORMAT_FIELD(name) fn_stats_append(buf, len, pos, #name, s->name);
 	FN_STATS_FIELDS(FN_FORMAT_FIELD, FN_FORMAT_FIELD)
 #undef FN_FORMAT_FIELD
+}
+
+void fn_stats_append(char *buf, size_t len, size_t *pos, const char *key,
+		     uint64_t value)
+{
+	char num[24];	/* 20 digits of UINT64_MAX */
+
+	snprintf(num, sizeof(num), "%" PRIu64, value);
+	fn_stats_append_str(buf, len, pos, key, num);
 }
 
 FN_API int fn_stats_format(char *buf, size_t len)

@@ -50,17 +50,6 @@
 
 #include "fa.h"
 
-/* statfs(2) f_type (linux/magic.h) */
-#define FA_XFS_MAGIC 0x58465342u
-#define FA_BTRFS_MAGIC 0x9123683eu
-#define FA_BCACHEFS_MAGIC 0xca451a4eu
-#define FA_NFS_MAGIC 0x6969u
-#define FA_SMB_MAGIC 0x517bu
-#define FA_SMB2_MAGIC 0xfe534d42u
-#define FA_CIFS_MAGIC 0xff534d42u
-#define FA_CEPH_MAGIC 0x00c36400u
-#define FA_FUSE_MAGIC 0x65735546u
-
 /* xfs/xfs_fs.h: struct xfs_fsop_geom_v1, the layout every kernel answers */
 struct fa_xfs_geom {
 	uint32_t blocksize;
@@ -291,33 +280,28 @@ static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
 	char sopts[512];
 	char type[64];
 	uint32_t magic;
+	enum fn_fs_id fs;
 
 	if (fstatfs(fd, &sfs) < 0)
 		return FA_DEV_UNLISTED;
 	magic = (uint32_t)sfs.f_type;
 	if (!fa_fs_allowed(magic))
 		return FA_DEV_UNLISTED;
-	switch (magic) {
-	case FA_XFS_MAGIC:
+	fs = fn_fs_of_magic(magic);
+	switch (fs) {
+	case FN_FS_xfs:
 		if (ioctl(fd, FA_XFS_IOC_FSGEOMETRY_V1, &geo) == 0 &&
 		    (geo.flags & FA_XFS_GEOM_FLAGS_REFLINK))
 			return FA_DEV_OFFLOAD;
 		return FA_DEV_DATA_COPY;
-	case FA_BTRFS_MAGIC:
-	case FA_BCACHEFS_MAGIC:
-	case FA_SMB_MAGIC:
-	case FA_SMB2_MAGIC:
-	case FA_CIFS_MAGIC:
-	case FA_CEPH_MAGIC:
-		return FA_DEV_OFFLOAD;
-	case FA_NFS_MAGIC:
+	case FN_FS_nfs:
 		/* Only NFS 4.2 has COPY; below, the client copies the data */
 		if (fa_mountinfo(dev, type, sizeof(type), sopts,
 				 sizeof(sopts)) == 0 &&
 		    fa_has_opt(sopts, "vers=4.2"))
 			return FA_DEV_OFFLOAD;
 		return FA_DEV_DATA_COPY;
-	case FA_FUSE_MAGIC:
+	case FN_FS_fuse:
 		/*
 		 * fnpassfs answers with one copy on its backing file system;
 		 * across two mounts the kernel splices (fuse_copy_file_range)
@@ -328,6 +312,9 @@ static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
 			return FA_DEV_OFFLOAD_MOUNT;
 		return FA_DEV_DATA_COPY;
 	default:
+		/* btrfs, bcachefs, SMB, CIFS, Ceph: always */
+		if (fn_fs_types[fs].flags & FN_FS_OFFLOAD)
+			return FA_DEV_OFFLOAD;
 		return FA_DEV_DATA_COPY;
 	}
 }

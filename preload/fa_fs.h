@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fa_fs.h: the file system names FNACCEL_FS and `fnaccel --fs` accept,
- * with their statfs(2) f_type magic numbers (linux/magic.h and the file
- * systems' own sources).  Included by the preload and by the fnaccel
- * command, so both agree on the list.
+ * fa_fs.h: the words FNACCEL_FS and `fnaccel --fs` accept: the names of
+ * the engine's list of file systems (FN_FS_TYPES in fn_frontend.h) or a
+ * statfs(2) f_type in hex.  Included by the preload and by the fnaccel
+ * command, so both agree on the words.
  */
 #ifndef FA_FS_H
 #define FA_FS_H
@@ -13,47 +13,29 @@
 #include <string.h>
 #include <strings.h>
 
-struct fa_fs_name {
-	const char *name;
-	uint64_t magic;
-};
+#include "fn_frontend.h"
 
-static const struct fa_fs_name fa_fs_names[] = {
-	{ "xfs", 0x58465342 },
-	{ "btrfs", 0x9123683e },
-	{ "nfs", 0x6969 },
-	{ "smb", 0x517b },
-	{ "smb2", 0xfe534d42 },
-	{ "cifs", 0xff534d42 },
-	{ "ceph", 0x00c36400 },
-	{ "fuse", 0x65735546 },
-	{ "ext4", 0xef53 },	/* also ext2 and ext3 */
-	{ "tmpfs", 0x01021994 },
-	{ "overlay", 0x794c7630 },
-	{ "f2fs", 0xf2f52010 },
-	{ "bcachefs", 0xca451a4e },
-	{ "zfs", 0x2fc12fc1 },
-	{ "ocfs2", 0x7461636f },
-	{ "gfs2", 0x01161970 },
-	{ "lustre", 0x0bd00bd0 },
-};
+/* Room for the default list, the words of FN_FS_OFFLOAD (fa_fs_default) */
+#define FA_FS_LIST_LEN 128
 
 /*
  * The default list: where copy_file_range(2) can reflink or offload; the
  * preload checks each device of them (dev.c)
  */
-#define FA_FS_DEFAULT "xfs,btrfs,bcachefs,nfs,smb,smb2,cifs,ceph,fuse"
+static inline void fa_fs_default(char *buf, size_t len)
+{
+	fn_fs_words(FN_FS_OFFLOAD, buf, len);
+}
 
 /* The magic of a name, a hex "0x..." magic, or 0 if unknown */
 static inline uint64_t fa_fs_lookup(const char *name, size_t len)
 {
+	enum fn_fs_id id = fn_fs_of_word(name, len);
 	unsigned int i;
 	uint64_t v = 0;
 
-	for (i = 0; i < sizeof(fa_fs_names) / sizeof(fa_fs_names[0]); i++)
-		if (strlen(fa_fs_names[i].name) == len &&
-		    strncasecmp(fa_fs_names[i].name, name, len) == 0)
-			return fa_fs_names[i].magic;
+	if (id != FN_FS_unknown)
+		return fn_fs_types[id].magic;
 	if (len < 3 || len > 18 || name[0] != '0' ||
 	    (name[1] != 'x' && name[1] != 'X'))
 		return 0;

@@ -52,6 +52,9 @@
 
 static void usage(FILE *f)
 {
+	char def[FA_FS_LIST_LEN];
+
+	fa_fs_default(def, sizeof(def));
 	fprintf(f,
 "Usage: fnaccel [OPTION]... [--] COMMAND [ARG]...\n"
 "Run COMMAND with libfnaccel.so preloaded: its file copies (sendfile,\n"
@@ -65,7 +68,7 @@ static void usage(FILE *f)
 "                   copy: reread (default) or hash (FNACCEL_VERIFY)\n"
 "  --fs=LIST        file systems where writes are substituted, e.g.\n"
 "                   xfs,btrfs,nfs, or all (FNACCEL_FS; default\n"
-"                   " FA_FS_DEFAULT ")\n"
+"                   %s)\n"
 "  --data-copy      substitute also where copy_file_range copies the\n"
 "                   data in the kernel (ext4, XFS without reflink, most\n"
 "                   FUSE file systems): FNACCEL_DATA_COPY=1, the default\n"
@@ -78,7 +81,7 @@ static void usage(FILE *f)
 "FNACCEL_LIBRARY overrides the library's path (" FA_LIBRARY_PATH "),\n"
 "FNACCEL_STATS_SLOTS the number of processes --stats counts (65536).\n"
 "Exit status: COMMAND's; 126 if COMMAND cannot be run, 127 if it is not\n"
-"found, 2 for a usage error, 125 if fnaccel itself failed.\n");
+"found, 2 for a usage error, 125 if fnaccel itself failed.\n", def);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -130,11 +133,24 @@ struct stat_key {
 	uint64_t value;
 };
 
+/* The engine's gauges (G of FN_STATS_FIELDS) describe a state */
+static const char *const fa_gauges[] = {
+#define FA_NOT_GAUGE(name)
+#define FA_GAUGE(name) #name,
+	FN_STATS_FIELDS(FA_NOT_GAUGE, FA_GAUGE)
+#undef FA_NOT_GAUGE
+#undef FA_GAUGE
+};
+
+/* A gauge's sum means nothing: the processes' largest is shown */
 static bool is_gauge(const char *key)
 {
-	/* The engine's gauges describe a state: the largest, not a sum */
-	return strcmp(key, "copy_chunk_size") == 0 ||
-	       strcmp(key, "copy_kernel_supported") == 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(fa_gauges) / sizeof(fa_gauges[0]); i++)
+		if (strcmp(key, fa_gauges[i]) == 0)
+			return true;
+	return false;
 }
 
 /* The sums of the blocks in f, of procs processes, on stderr */

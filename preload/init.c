@@ -88,13 +88,17 @@ static void fa_fs_add(uint64_t magic, void *arg)
 static int fa_read_fs(const char *s)
 {
 	struct fa_config c = fa_config;
+	char def[FA_FS_LIST_LEN];
+	char why[FA_FS_LIST_LEN + 64];
 	const char *bad = NULL;
 
 	c.n_fs = 0;
 	c.fs_all = false;
 	if (fa_fs_parse(s, fa_fs_add, &c, &bad) < 0) {
-		fa_complain("FNACCEL_FS", s,
-			    "unknown file system, using " FA_FS_DEFAULT);
+		fa_fs_default(def, sizeof(def));
+		snprintf(why, sizeof(why), "unknown file system, using %s",
+			 def);
+		fa_complain("FNACCEL_FS", s, why);
 		return -EINVAL;
 	}
 	fa_config.n_fs = c.n_fs;
@@ -132,12 +136,14 @@ static bool fa_env_true(const char *s)
 
 static void fa_read_env(void)
 {
+	char def[FA_FS_LIST_LEN];
 	const char *s;
 	uint64_t v;
 	int fd;
 
 	fn_env_apply("libfnaccel");
-	(void)fa_read_fs(FA_FS_DEFAULT);
+	fa_fs_default(def, sizeof(def));
+	(void)fa_read_fs(def);
 	fa_config.disabled = fa_env_true(getenv("FNACCEL_DISABLE"));
 	fa_config.cfr_fallback = fa_env_true(getenv("FNACCEL_CFR_FALLBACK"));
 	s = getenv("FNACCEL_MIN_SIZE");

@@ -26,7 +26,7 @@ EXTRA_DIST += %reldir%/exports.map
 bin_PROGRAMS += %reldir%/fnaccel
 %canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h \
 	%reldir%/fa.h %reldir%/stats.c
-%canon_reldir%_fnaccel_LDADD = lib/libfncore.la
+%canon_reldir%_fnaccel_LDADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFA_LIBRARY_PATH='"$(libdir)/libfnaccel.so"'
 

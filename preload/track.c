@@ -152,8 +152,7 @@ static atomic_uint fa_bad_next;
 
 static uint64_t fa_pair_key(dev_t src, dev_t dst)
 {
-	return (((uint64_t)src * UINT64_C(0x9e3779b97f4a7c15)) ^
-		(uint64_t)dst) | 1;
+	return fn_hash_pair(src, dst) | 1;	/* 0 is an empty slot */
 }
 
 static bool fa_is_bad_pair(dev_t src, dev_t dst)
