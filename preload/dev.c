@@ -337,9 +337,9 @@ enum fa_dev_kind fa_dev_kind(int fd, dev_t dev)
 	return kind;
 }
 
-enum fa_skip fa_dev_check(int fd, dev_t dev)
+enum fa_skip fa_kind_skip(enum fa_dev_kind kind)
 {
-	switch (fa_dev_kind(fd, dev)) {
+	switch (kind) {
 	case FA_DEV_UNLISTED:
 		return FA_SKIP_fs;
 	case FA_DEV_DATA_COPY:
@@ -355,10 +355,10 @@ enum fa_skip fa_pair_check(enum fa_dev_kind src_kind, dev_t src, int dst_fd,
 	enum fa_dev_kind kind;
 	enum fa_skip why;
 
-	why = fa_dev_check(dst_fd, dst);
+	kind = fa_dev_kind(dst_fd, dst);
+	why = fa_kind_skip(kind);
 	if (why != FA_SKIP_NONE || src == dst || fa_config.data_copy)
 		return why;
-	kind = fa_dev_kind(dst_fd, dst);
 	if (src_kind == FA_DEV_OFFLOAD_MOUNT || kind == FA_DEV_OFFLOAD_MOUNT)
 		return FA_SKIP_data_copy;
 	return FA_SKIP_NONE;

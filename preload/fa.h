@@ -247,8 +247,9 @@ enum fa_dev_kind {
 
 /* The kind of fd's device dev, decided once per process (no lock) */
 enum fa_dev_kind fa_dev_kind(int fd, dev_t dev);
-/* FA_SKIP_NONE if copies may start on dev, else FA_SKIP_fs or _data_copy */
-enum fa_skip fa_dev_check(int fd, dev_t dev);
+/* FA_SKIP_NONE if copies may start on a device of kind, else FA_SKIP_fs
+ * or FA_SKIP_data_copy */
+enum fa_skip fa_kind_skip(enum fa_dev_kind kind);
 /* The same for a copy from a device of src_kind to dst_fd's device */
 enum fa_skip fa_pair_check(enum fa_dev_kind src_kind, dev_t src, int dst_fd,
 			   dev_t dst);

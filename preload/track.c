@@ -313,6 +313,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 {
 	struct fa_track *t = &fa_t;
 	enum fa_skip why = FA_SKIP_NONE;
+	enum fa_dev_kind kind = FA_DEV_UNLISTED;
 	int saved_errno = errno;
 	struct stat before;
 	struct stat after;
@@ -336,10 +337,12 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	}
 	gen = fa_gen(fd);
 	map_gen = fa_map_gen_now();
-	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode))
+	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
 		why = FA_SKIP_src_not_regular;
-	else
-		why = fa_dev_check(fd, before.st_dev);
+	} else {
+		kind = fa_dev_kind(fd, before.st_dev);
+		why = fa_kind_skip(kind);
+	}
 	if (why == FA_SKIP_NONE && (fcntl(fd, F_GETFL) & O_DIRECT)) {
 		/* The re-read would need aligned buffers */
 		why = FA_SKIP_src_flags;
@@ -370,7 +373,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	t->off = pos;
 	if (why == FA_SKIP_NONE) {
 		t->st = after;
-		t->src_kind = fa_dev_kind(fd, after.st_dev);	/* cached */
+		t->src_kind = kind;	/* after's device: the same file */
 		t->hash = fa_buf_hash(buf, (size_t)ret);
 		fn_stat_add(&fa_live->preload_read_tracked_ops, 1);
 	}
