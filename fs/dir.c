@@ -31,8 +31,8 @@ struct fp_dir {
 /* ---- directories ------------------------------------------------------- */
 
 /*
- * With cache=always the kernel keeps the listing (cache_readdir) across
- * opens (keep_cache).  It drops it by itself when the directory changes
+ * With cache=always and cache=watch the kernel keeps the listing
+ * (cache_readdir) across opens (keep_cache).  It drops it by itself when the directory changes
  * through the mount (fuse_dir_changed() after create, mknod, mkdir,
  * symlink, link, unlink, rmdir and rename bumps the directory's version,
  * which the cached listing is checked against), so no notify_inval_inode
@@ -40,15 +40,22 @@ struct fp_dir {
  * could also deadlock on the directory's lock); t2201 checks it.  A
  * change on the backing side changes the directory's mtime, which the
  * kernel compares when a listing starts from offset 0, once the
- * directory's attributes have expired (attr_timeout).
+ * directory's attributes have expired (attr_timeout); with cache=watch
+ * fnpassfs drops the listing when it is told of the change (watch.c).
  *
  * Not with cache=auto: a cached listing carries no attributes, so once
  * the 1 s entries expired, `ls -l` of 10,000 files cost 10,000 lookups
  * where an uncached listing costs 51 readdirplus requests (measured).
  */
+static bool fp_cache_listings(void)
+{
+	return fp_fs.cfg.cache == FP_CACHE_ALWAYS ||
+	       fp_fs.cfg.cache == FP_CACHE_WATCH;
+}
+
 static void fp_opendir_cache(struct fuse_file_info *fi)
 {
-	if (fp_fs.cfg.cache != FP_CACHE_ALWAYS)
+	if (!fp_cache_listings())
 		return;
 	fi->cache_readdir = 1;
 	fi->keep_cache = 1;
@@ -71,7 +78,7 @@ bool fp_opendir_skipped(void)
 {
 	const struct fp_config *cfg = &fp_fs.cfg;
 
-	return cfg->cache == FP_CACHE_ALWAYS &&
+	return fp_cache_listings() &&
 	       (cfg->default_permissions ||
 		(!cfg->allow_other && fp_fs.uid == 0));
 }

@@ -65,7 +65,7 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		 * once; one on the backing side is seen after the timeout.
 		 */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fp_fs.cfg.negative_timeout;
+		e.entry_timeout = fp_timeout(fp_fs.cfg.negative_timeout);
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -124,7 +124,7 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, -ret);
 		return;
 	}
-	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
+	fuse_reply_attr(req, &st, fp_timeout(fp_fs.cfg.attr_timeout));
 }
 
 /* The setattr work on fd, the inode's O_PATH descriptor; 0 or -errno */
@@ -335,7 +335,7 @@ reply:
 		fp_reply_err(req, -ret);
 		return;
 	}
-	fuse_reply_attr(req, &st, fp_fs.cfg.attr_timeout);
+	fuse_reply_attr(req, &st, fp_timeout(fp_fs.cfg.attr_timeout));
 }
 
 void fp_readlink(fuse_req_t req, fuse_ino_t ino)

@@ -77,7 +77,10 @@ enum fp_op {
 	X(fd_cache_misses)	/* reopened by handle */		\
 	X(fd_cache_evictions)	/* closed to stay within fd_cache */	\
 	X(stale_handles)	/* file gone beside the mount: ENOENT */ \
-	X(fd_limit_errors)	/* EMFILE or ENFILE met */
+	X(fd_limit_errors)	/* EMFILE or ENFILE met */	\
+	X(watch_events)		/* fanotify events read (watch.c) */	\
+	X(watch_names)		/* names dropped from the kernel */	\
+	X(watch_attrs)		/* attributes dropped from the kernel */
 
 struct fp_counters {
 	atomic_uint_fast64_t ops[FP_OP_COUNT];
@@ -138,7 +141,7 @@ struct fp_mount {
  */
 #define FP_CACHE_WORDS(X)						\
 	X(FP_CACHE_NEVER, never) X(FP_CACHE_AUTO, auto)		\
-	X(FP_CACHE_ALWAYS, always)
+	X(FP_CACHE_ALWAYS, always) X(FP_CACHE_WATCH, watch)
 #define FP_READDIRPLUS_WORDS(X)						\
 	X(FP_RDPLUS_YES, yes) X(FP_RDPLUS_NO, no) X(FP_RDPLUS_AUTO, auto)
 /* -o xattr=: what extended attribute requests get (xattr.c) */
@@ -293,6 +296,7 @@ struct fp_fs {
 	bool dont_mask;			/* FUSE_CAP_DONT_MASK, set by init */
 	bool no_opendir;		/* opendir answers ENOSYS (dir.c) */
 	bool daemonized;		/* stderr is gone: notices to syslog */
+	atomic_bool watch_lost;		/* cache=watch fell back (watch.c) */
 };
 
 extern struct fp_fs fp_fs;
@@ -306,6 +310,8 @@ static inline void fp_count(atomic_uint_fast64_t *c, uint64_t n)
 int fp_itable_init(struct fp_fs *fs);
 unsigned int fp_fd_cache_default(void);
 struct fp_inode *fp_inode_of(fuse_ino_t ino);
+fuse_ino_t fp_inode_ino_of_handle(int mount_fd, struct file_handle *fh);
+double fp_timeout(double seconds);
 int fp_inode_fd(struct fp_inode *in);
 void fp_inode_fd_put(struct fp_inode *in);
 void fp_inode_unlinked(dev_t dev, ino_t ino);
@@ -322,6 +328,14 @@ void fp_entry_timeouts(struct fuse_entry_param *e);
 bool fp_close_is_silent(int fd);
 
 /* notice.c: what a user must read, whatever the build's logging */
+/* watch.c: cache=watch */
+int fp_watch_init(int root_fd);
+int fp_watch_add(int fd);
+void fp_watch_add_later(int fd);
+bool fp_watching(void);
+int fp_watch_start(void);
+void fp_watch_stop(void);
+
 void fp_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

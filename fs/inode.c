@@ -132,10 +132,21 @@ static fuse_ino_t fp_ino_of(struct fp_inode *inode)
 	return (fuse_ino_t)(uintptr_t)inode;
 }
 
+/*
+ * A timeout of a reply: as configured, but no longer than cache=auto's
+ * second once cache=watch can no longer see every change (watch.c).
+ */
+double fp_timeout(double seconds)
+{
+	if (seconds > 1 && atomic_load(&fp_fs.watch_lost))
+		return 1;
+	return seconds;
+}
+
 void fp_entry_timeouts(struct fuse_entry_param *e)
 {
-	e->attr_timeout = fp_fs.cfg.attr_timeout;
-	e->entry_timeout = fp_fs.cfg.entry_timeout;
+	e->attr_timeout = fp_timeout(fp_fs.cfg.attr_timeout);
+	e->entry_timeout = fp_timeout(fp_fs.cfg.entry_timeout);
 }
 
 /* ---- running out of descriptors ----------------------------------- */
@@ -269,6 +280,7 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 	why = fp_mount_probe(fd, st, fh, &nm->fd);
 	nm->handles = why == NULL;
 	nm->close_silent = fp_close_is_silent(fd);
+	fp_watch_add_later(fd);
 	atomic_store_explicit(&fs->nmounts, fs->nmounts + 1,
 			      memory_order_release);
 	pthread_mutex_unlock(&fs->mounts_lock);
@@ -548,6 +560,42 @@ static struct fp_inode *fp_itable_find(struct fp_fs *fs, dev_t dev, ino_t ino)
 		if (in->dev == dev && in->ino == ino)
 			return in;
 	return NULL;
+}
+
+/*
+ * The kernel's number of the inode the table knows with handle fh (on the
+ * file system of mount_fd), or 0: for telling the kernel that it changed
+ * (watch.c).  The number is only a name for the kernel, which ignores
+ * one it has forgotten, so no reference is taken.
+ */
+fuse_ino_t fp_inode_ino_of_handle(int mount_fd, struct file_handle *fh)
+{
+	struct fp_fs *fs = &fp_fs;
+	struct fp_inode *in;
+	fuse_ino_t ino = 0;
+	struct stat st;
+	int fd;
+
+	fd = open_by_handle_at(mount_fd, fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return 0;	/* gone since, or not ours to open */
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	if (st.st_dev == fs->root.dev && st.st_ino == fs->root.ino)
+		return FUSE_ROOT_ID;
+	pthread_mutex_lock(&fs->itable_lock);
+	in = fp_itable_find(fs, st.st_dev, st.st_ino);
+	/* with another handle it is another file of the same number */
+	if (in != NULL && !in->stale &&
+	    (in->handle_size == 0 ||
+	     (in->handle_size == fp_handle_size(fh) &&
+	      memcmp(in->handle, fh, in->handle_size) == 0)))
+		ino = fp_ino_of(in);
+	pthread_mutex_unlock(&fs->itable_lock);
+	return ino;
 }
 
 /*

@@ -14,7 +14,8 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/dir.c \
 	%reldir%/xattr.c \
 	%reldir%/passthrough.c \
-	%reldir%/stats.c
+	%reldir%/stats.c \
+	%reldir%/watch.c
 %canon_reldir%_fnpassfs_CFLAGS = $(AM_CFLAGS) $(FUSE3_CFLAGS)
 %canon_reldir%_fnpassfs_LDADD = lib/libfnfront.la lib/libfncore.la \
 	$(FUSE3_LIBS) -lm

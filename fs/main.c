@@ -229,12 +229,16 @@ out_close:
  * What the handlers need before the first request: the inode table, the
  * daemon's identity and groups, the descriptor limit and the cache sized
  * from it, no umask of our own (each caller's is applied per request,
- * creds.c).  0 or -1 after one message.
+ * creds.c), and with cache=watch the watch of the source's file system
+ * (first: the inode table meets the other ones).  0 or -1 after one
+ * message.
  */
 static int fp_prepare(struct fp_fs *fs)
 {
 	fs->uid = geteuid();
 	fs->gid = getegid();
+	if (fs->cfg.cache == FP_CACHE_WATCH && fp_watch_init(fs->root.fd) < 0)
+		return -1;
 	if (fp_itable_init(fs) < 0 || fp_save_groups(fs) < 0 ||
 	    (fs->cfg.creds && fp_creds_init() < 0))
 		return fp_no_memory();
@@ -321,8 +325,14 @@ static int fp_serve(struct fp_fs *fs, struct fuse_args *args,
 		goto out_unmount;
 	fuse_daemonize(a->foreground);
 	fs->daemonized = !a->foreground;
+	ret = fp_watch_start();
+	if (ret < 0) {
+		fprintf(stderr, "fnpassfs: cache=watch: %s\n", strerror(-ret));
+		goto out_unmount;
+	}
 
 	ret = fp_loop(fs, a->singlethread);
+	fp_watch_stop();
 	status = fp_clean_exit(ret) ? 0 : 1;
 	if (status)
 		fprintf(stderr, "fnpassfs: %s\n",

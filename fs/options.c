@@ -505,7 +505,8 @@ static uint64_t fp_max_read_default(const struct fp_config *cfg)
 /*
  * The timeouts' default, by cache=: never asks every time, auto sees
  * changes made on the backing side within a second, always trusts the
- * kernel's caches for a day.
+ * kernel's caches for a day, and so does watch, which drops what changes
+ * (watch.c).
  */
 static double fp_cache_timeout(enum fp_cache cache)
 {
@@ -513,6 +514,7 @@ static double fp_cache_timeout(enum fp_cache cache)
 	case FP_CACHE_NEVER:
 		return 0;
 	case FP_CACHE_ALWAYS:
+	case FP_CACHE_WATCH:
 		return 86400;
 	case FP_CACHE_AUTO:
 	default:

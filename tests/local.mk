@@ -119,6 +119,7 @@ FP_TESTS = \
 	%reldir%/t2103-fs-tmpfile.sh \
 	%reldir%/t2102-passthrough-setid.sh \
 	%reldir%/t2201-fs-metadata.sh \
+	%reldir%/t2202-fs-cache-watch.sh \
 	%reldir%/t2007-fs-creds.sh \
 	%reldir%/t2008-fs-handles.sh \
 	%reldir%/t2009-fs-dir-perms.sh \

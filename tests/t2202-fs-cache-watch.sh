@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# t2202: cache=watch.  The kernel keeps names, attributes and listings as
+# long as with cache=always (a second walk sends no request), and every
+# change made beside the mount shows through it once fnpassfs has read
+# its fanotify event: new, removed and renamed names (a cached negative
+# entry included), sizes, modes, file contents in the page cache, a
+# directory's listing, and a file system mounted below the source.  The
+# daemon's own calls make no notification.  Without CAP_SYS_ADMIN the
+# mount is refused with one line, and it works as a daemon (the watching
+# thread starts after the fork).
+#
+# A change reaches the kernel asynchronously: each check waits for it
+# (seen, or 10 s without: a failure), which is no timing threshold.
+
+test_description='fnpassfs: cache=watch keeps the kernel caches and drops what changes beside the mount'
+. "$(dirname "$0")/lib/test-lib.sh"
+fn_require_root
+fn_require_fuse
+fn_require_cmd setpriv python3
+
+# eventually CMD...: CMD succeeds within 10 s (retried every 20 ms)
+eventually()
+{
+	local i
+	for i in $(seq 500); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	"$@"
+}
+
+# reqs MNT: the name and listing requests MNT's daemon answered (not
+# getattr: before a cached listing the kernel asks for the directory's
+# mtime, with cache=always too)
+reqs()
+{
+	awk '$1 ~ /^fs_(lookup|opendir|readdir|readdirplus)_ops$/ {
+		n += $2 } END { print n }' "$1/.stats"
+}
+
+# walk_reqs MNT: those requests of `ls -lR MNT`, less those of reading
+# /.stats itself (measured first)
+walk_reqs()
+{
+	w_a=$(reqs $1) && w_b=$(reqs $1) && ls -lR $1 >/dev/null &&
+	w_c=$(reqs $1) && echo $((w_c - w_b - (w_b - w_a)))
+}
+
+same_ls() { ls -la --time-style=+%s "src/$1" | sed 1d >want && ls -la --time-style=+%s "mnt/$1" | sed 1d >got && test_cmp want got; }
+same_bytes() { cmp "src/$1" "mnt/$1"; }
+missing() { ! test -e "mnt/$1"; }
+
+test_expect_setup 'a tree, mounted -o cache=watch,passthrough=never' '
+	mkdir src mnt mnt2 && mkdir src/d src/e &&
+	echo one >src/d/f && echo two >src/d/g && echo three >src/e/h &&
+	fn_mount src mnt cache=watch,passthrough=never'
+
+test_expect_success 'the mount says cache watch' '
+	test "$(fn_fs_stat opt_cache mnt)" = watch'
+
+test_expect_success 'a second walk of the tree sends no lookup and no listing' '
+	test "$(walk_reqs mnt)" -gt 0 && test "$(walk_reqs mnt)" = 0 &&
+	(cd mnt && ls -lR) >walk1 && (cd src && ls -lR) >walk2 &&
+	test_cmp walk2 walk1'
+
+test_expect_success 'a name made beside the mount, once looked up as missing, shows' '
+	missing d/new && missing d/new && echo made >src/d/new &&
+	eventually same_bytes d/new && same_ls d'
+
+test_expect_success 'a name removed beside the mount is gone from it and from its listing' '
+	cat mnt/d/g >/dev/null && rm src/d/g && eventually missing d/g &&
+	same_ls d'
+
+test_expect_success 'a rename beside the mount: the old name gone, the new one there' '
+	ls mnt/d mnt/e >/dev/null && mv src/d/f src/e/f2 &&
+	eventually missing d/f && eventually same_bytes e/f2 &&
+	same_ls d && same_ls e'
+
+test_expect_success 'a size and contents changed beside the mount (cached pages dropped)' '
+	cat mnt/e/h >/dev/null && stat -c %s mnt/e/h >/dev/null &&
+	echo "three and more" >src/e/h &&
+	eventually test "$(stat -c %s mnt/e/h)" = 15 && same_bytes e/h'
+
+test_expect_success 'the same size, new bytes: contents follow the mtime' '
+	cat mnt/e/h >/dev/null &&
+	printf "THREE AND MORE\n" >src/e/h && touch -d @1700000000 src/e/h &&
+	eventually test "$(stat -c %Y mnt/e/h)" = 1700000000 &&
+	same_bytes e/h'
+
+test_expect_success 'a mode and an owner changed beside the mount' '
+	stat mnt/e/h >/dev/null && chmod 640 src/e/h && chown 1:2 src/e/h &&
+	eventually test "$(stat -c %a.%u.%g mnt/e/h)" = 640.1.2'
+
+test_expect_success 'a directory made and removed beside the mount' '
+	ls mnt >/dev/null && mkdir src/n && echo x >src/n/x &&
+	eventually same_bytes n/x && same_ls . &&
+	rm -r src/n && eventually missing n && same_ls .'
+
+test_expect_success 'the daemon makes no notification for changes through the mount' '
+	a=$(fn_fs_stat fs_watch_names mnt) && b=$(fn_fs_stat fs_watch_attrs mnt) &&
+	mkdir mnt/m && echo y >mnt/m/y && mv mnt/m/y mnt/m/z && chmod 600 mnt/m/z &&
+	rm -r mnt/m && sync &&
+	test "$(fn_fs_stat fs_watch_names mnt)" = "$a" &&
+	test "$(fn_fs_stat fs_watch_attrs mnt)" = "$b" &&
+	test "$(fn_fs_stat fs_watch_events mnt)" -gt 0'
+
+test_expect_setup 'a tmpfs mounted below the source, looked at through the mount' '
+	mkdir src/t && fn_mount_tmpfs src/t 16m && echo four >src/t/i &&
+	same_bytes t/i && ls mnt/t >/dev/null'
+
+test_expect_success 'a change in the file system below the source shows too' '
+	echo five >src/t/j && rm src/t/i && eventually same_bytes t/j &&
+	eventually missing t/i && same_ls t'
+
+test_expect_success 'unmount, daemon exits 0' '
+	fn_umount mnt'
+
+test_expect_success 'without CAP_SYS_ADMIN: refused with one line, nothing mounted' '
+	test_must_fail setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin \
+		"$FN_BUILDDIR/fs/fnpassfs" -f -o cache=watch src mnt2 2>err &&
+	echo "fnpassfs: cache=watch: fanotify: Operation not permitted (it needs CAP_SYS_ADMIN: run as root)" >want &&
+	test_cmp want err && ! mountpoint -q mnt2'
+
+test_expect_success 'as a daemon: changes beside the mount show' '
+	"$FN_BUILDDIR/fs/fnpassfs" -o cache=watch src mnt2 &&
+	fn_at_exit "fusermount3 -u mnt2 2>/dev/null" &&
+	cat mnt2/e/h >/dev/null && missing2() { ! test -e mnt2/d/late; } &&
+	missing2 && echo late >src/d/late &&
+	eventually cmp src/d/late mnt2/d/late && fusermount3 -u mnt2'
+
+test_done
