@@ -151,6 +151,9 @@ fs_fd_cache_misses
 fs_fd_cache_evictions
 fs_stale_handles
 fs_fd_limit_errors
+fs_watch_events
+fs_watch_names
+fs_watch_attrs
 fs_inodes
 fs_open_files
 fs_handles_capable
