@@ -172,14 +172,70 @@ static void fp_entry_bare(struct fuse_entry_param *e, const struct dirent *de)
 	e->attr.st_mode = (mode_t)de->d_type << 12;
 }
 
+/*
+ * Add d's current entry to the reply at p, which has rem bytes left: its
+ * size, or more than rem where it did not fit (and nothing was taken), or
+ * 0 where it is not listed (the /.stats name, a name removed since).
+ */
+static size_t fp_dir_add_entry(fuse_req_t req, struct fp_inode *dir,
+			       const struct fp_dir *d, char *p, size_t rem,
+			       bool plus)
+{
+	const struct dirent *de = d->entry;
+	struct fuse_entry_param e;
+	size_t entsize;
+	int ret;
+
+	/* /.stats hides a backing file of its name, in readdir too */
+	if (fp_is_stats_name(dir, de->d_name))
+		return 0;
+	if (!plus) {
+		struct stat st;
+
+		memset(&st, 0, sizeof(st));
+		st.st_ino = de->d_ino;
+		st.st_mode = (mode_t)de->d_type << 12;
+		return fuse_add_direntry(req, p, rem, de->d_name, &st,
+					 de->d_off);
+	}
+	if (fp_is_dot(de->d_name)) {
+		/* the kernel takes no lookup reference for these */
+		fp_entry_bare(&e, de);
+		return fuse_add_direntry_plus(req, p, rem, de->d_name, &e,
+					      de->d_off);
+	}
+	/* relative to the open directory: no descriptor lent */
+	ret = fp_do_lookup(dir, dirfd(d->dp), de->d_name, &e);
+	if (ret == -ENOENT)
+		return 0;	/* raced with unlink */
+	/*
+	 * A name that does not look up (EACCES: the caller may read the
+	 * directory but not search it) is listed all the same, as
+	 * getdents(2) lists it natively; a stat of it then fails as
+	 * natively.
+	 */
+	if (ret < 0)
+		fp_entry_bare(&e, de);
+	entsize = fuse_add_direntry_plus(req, p, rem, de->d_name, &e,
+					 de->d_off);
+	/* did not fit: undo the lookup's +1 */
+	if (entsize > rem && ret == 0)
+		fp_inode_unref(fp_inode_of(e.ino), 1);
+	return entsize;
+}
+
+/*
+ * readdir and readdirplus: the entries of d from offset that fit in size
+ * bytes.  An entry read but not sent stays in d->entry for the next call.
+ */
 static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			  off_t offset, struct fuse_file_info *fi, bool plus)
 {
 	struct fp_inode *dir = fp_inode_of(ino);
 	struct fp_dir *d = (struct fp_dir *)(uintptr_t)fi->fh;
 	struct fp_dir once = { .offset = 0 };
+	size_t rem = size, entsize;
 	char *buf, *p;
-	size_t rem = size;
 	int err = 0;
 
 	/*
@@ -195,7 +251,8 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		}
 		d = &once;
 	}
-	buf = calloc(1, size ? size : 1);
+	/* every byte sent is written by fuse_add_direntry[_plus]() */
+	buf = malloc(size ? size : 1);
 	if (buf == NULL) {
 		fp_reply_err(req, ENOMEM);
 		goto out_close;
@@ -208,12 +265,6 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	}
 	fp_creds_enter(req);
 	for (;;) {
-		struct fuse_entry_param e;
-		const char *name;
-		size_t entsize;
-		off_t next;
-		int ret;
-
 		if (d->entry == NULL) {
 			errno = 0;
 			d->entry = readdir(d->dp);
@@ -222,55 +273,13 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 				break;
 			}
 		}
-		next = d->entry->d_off;
-		name = d->entry->d_name;
-		/* /.stats hides a backing file of its name, in readdir too */
-		if (fp_is_stats_name(dir, name))
-			goto next_entry;
-		if (!plus) {
-			struct stat st;
-
-			memset(&st, 0, sizeof(st));
-			st.st_ino = d->entry->d_ino;
-			st.st_mode = (mode_t)d->entry->d_type << 12;
-			entsize = fuse_add_direntry(req, p, rem, name, &st,
-						    next);
-			if (entsize > rem)
-				break;
-		} else if (fp_is_dot(name)) {
-			/* the kernel takes no lookup reference for these */
-			fp_entry_bare(&e, d->entry);
-			entsize = fuse_add_direntry_plus(req, p, rem, name, &e,
-							 next);
-			if (entsize > rem)
-				break;
-		} else {
-			/* relative to the open directory: no descriptor lent */
-			ret = fp_do_lookup(dir, dirfd(d->dp), name, &e);
-			if (ret == -ENOENT)
-				goto next_entry;	/* raced with unlink */
-			/*
-			 * A name that does not look up (EACCES: the caller
-			 * may read the directory but not search it) is
-			 * listed all the same, as getdents(2) lists it
-			 * natively; a stat of it then fails as natively.
-			 */
-			if (ret < 0)
-				fp_entry_bare(&e, d->entry);
-			entsize = fuse_add_direntry_plus(req, p, rem, name, &e,
-							 next);
-			if (entsize > rem) {
-				/* did not fit: undo the lookup's +1 */
-				if (ret == 0)
-					fp_inode_unref(fp_inode_of(e.ino), 1);
-				break;
-			}
-		}
+		entsize = fp_dir_add_entry(req, dir, d, p, rem, plus);
+		if (entsize > rem)
+			break;
 		p += entsize;
 		rem -= entsize;
-next_entry:
+		d->offset = d->entry->d_off;
 		d->entry = NULL;
-		d->offset = next;
 	}
 	fp_creds_leave();
 	/* an error after some entries: return them, the next call sees it */
