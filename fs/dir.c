@@ -263,6 +263,9 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		d->entry = NULL;
 		d->offset = offset;
 	}
+	/* the entries of readdirplus are what the kernel keeps (watch.c) */
+	if (plus)
+		fp_watch_reply_begin();
 	fp_creds_enter(req);
 	for (;;) {
 		if (d->entry == NULL) {
@@ -287,6 +290,8 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		fp_reply_err(req, -err);
 	else
 		fuse_reply_buf(req, buf, size - rem);
+	if (plus)
+		fp_watch_reply_end();
 	free(buf);
 out_close:
 	if (d == &once)

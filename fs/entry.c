@@ -32,14 +32,39 @@ static void fp_reply_entry(fuse_req_t req, struct fp_inode *parent, int pfd,
 {
 	struct fuse_entry_param e;
 
+	fp_watch_reply_begin();
 	if (ret == 0)
 		ret = fp_do_lookup(parent, pfd, name, &e);
+	if (ret < 0)
+		fp_reply_err(req, -ret);
+	else if (fuse_reply_entry(req, &e) == -ENOENT)
+		fp_inode_unref(fp_inode_of(e.ino), 1);	/* caller gone */
+	fp_watch_reply_end();
+}
+
+/* The reply to a lookup of fp_do_lookup()'s result ret and entry e */
+static void fp_lookup_reply(fuse_req_t req, struct fuse_entry_param *e,
+			    int ret)
+{
+	if (ret == -ENOENT && fp_fs.cfg.negative_timeout > 0) {
+		/*
+		 * A negative entry (inode 0): the kernel answers the next
+		 * lookups of name itself.  A create, mknod, mkdir, symlink,
+		 * link or rename to name through the mount replaces it at
+		 * once; one on the backing side is seen after the timeout,
+		 * or when fnpassfs reads its event (cache=watch).
+		 */
+		memset(e, 0, sizeof(*e));
+		e->entry_timeout = fp_timeout(fp_fs.cfg.negative_timeout);
+		fuse_reply_entry(req, e);
+		return;
+	}
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
 	}
-	if (fuse_reply_entry(req, &e) == -ENOENT)
-		fp_inode_unref(fp_inode_of(e.ino), 1);	/* caller gone */
+	if (fuse_reply_entry(req, e) == -ENOENT)
+		fp_inode_unref(fp_inode_of(e->ino), 1);
 }
 
 void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -53,28 +78,13 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fp_reply_err(req, -pfd);
 		return;
 	}
+	fp_watch_reply_begin();
 	fp_creds_enter(req);
 	ret = fp_do_lookup(p, pfd, name, &e);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
-	if (ret == -ENOENT && fp_fs.cfg.negative_timeout > 0) {
-		/*
-		 * A negative entry (inode 0): the kernel answers the next
-		 * lookups of name itself.  A create, mknod, mkdir, symlink,
-		 * link or rename to name through the mount replaces it at
-		 * once; one on the backing side is seen after the timeout.
-		 */
-		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fp_timeout(fp_fs.cfg.negative_timeout);
-		fuse_reply_entry(req, &e);
-		return;
-	}
-	if (ret < 0) {
-		fp_reply_err(req, -ret);
-		return;
-	}
-	if (fuse_reply_entry(req, &e) == -ENOENT)
-		fp_inode_unref(fp_inode_of(e.ino), 1);
+	fp_lookup_reply(req, &e, ret);
+	fp_watch_reply_end();
 }
 
 void fp_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)

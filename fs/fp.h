@@ -333,6 +333,8 @@ int fp_watch_init(int root_fd);
 int fp_watch_add(int fd);
 void fp_watch_add_later(int fd);
 bool fp_watching(void);
+void fp_watch_reply_begin(void);
+void fp_watch_reply_end(void);
 int fp_watch_start(void);
 void fp_watch_stop(void);
 

@@ -15,6 +15,20 @@
  * file (auto_inval_data then drops its pages when its size or mtime
  * changed).  An inode the kernel does not know has nothing to drop.
  *
+ * A reply that tells the kernel what a worker saw (a lookup, an entry of
+ * readdirplus) races with the event of a change made after the worker
+ * looked: were the kernel told to drop the name before the reply came,
+ * it would then keep the reply's old state for a day.  So such a reply,
+ * from the moment its worker looks until it is written, holds reply_lock
+ * shared (fp_watch_reply_begin(), fp_watch_reply_end()), and the thread
+ * takes it exclusive once after reading events and before telling the
+ * kernel: a reply is either written before that, and then dropped by
+ * what the thread tells, or made after the change.  The thread never
+ * tells the kernel while holding it: an invalidation waits for the
+ * directory's lock, which a lookup waiting for a worker may hold.
+ * Attributes need none of this: the kernel ignores those of a reply to a
+ * request sent before an invalidation of the inode (attr_version).
+ *
  * Events of fnpassfs's own calls are skipped: the kernel made those
  * changes through the mount and updated its caches itself.  What is left
  * is a short delay: a change beside the mount shows once its event is
@@ -54,6 +68,7 @@ static struct {
 	pthread_mutex_t lock;		/* for adding to fss */
 	struct fp_watched fss[FP_MOUNTS_MAX];
 	atomic_size_t nfss;		/* published with release */
+	pthread_rwlock_t reply_lock;	/* see above */
 	pthread_t thread;
 	bool started;
 	pid_t pid;			/* ours: our own events are skipped */
@@ -62,6 +77,25 @@ static struct {
 bool fp_watching(void)
 {
 	return fp_watch.fan_fd >= 0 && !atomic_load(&fp_fs.watch_lost);
+}
+
+void fp_watch_reply_begin(void)
+{
+	if (fp_watch.fan_fd >= 0)
+		pthread_rwlock_rdlock(&fp_watch.reply_lock);
+}
+
+void fp_watch_reply_end(void)
+{
+	if (fp_watch.fan_fd >= 0)
+		pthread_rwlock_unlock(&fp_watch.reply_lock);
+}
+
+/* Wait for the replies being made: they were made before the events */
+static void fp_watch_replies_out(void)
+{
+	pthread_rwlock_wrlock(&fp_watch.reply_lock);
+	pthread_rwlock_unlock(&fp_watch.reply_lock);
 }
 
 /* From now on every reply has cache=auto's timeouts: once, with why */
@@ -212,6 +246,7 @@ static void *fp_watch_run(void *arg)
 			fp_watch_lose(n < 0 ? strerror(errno) : "no events");
 			return NULL;
 		}
+		fp_watch_replies_out();
 		for (m = (const void *)buf; FAN_EVENT_OK(m, n);
 		     m = FAN_EVENT_NEXT(m, n)) {
 			if (m->vers != FANOTIFY_METADATA_VERSION) {
@@ -236,7 +271,15 @@ static void *fp_watch_run(void *arg)
  */
 int fp_watch_init(int root_fd)
 {
+	pthread_rwlockattr_t attr;
 	int ret;
+
+	/* the thread must not starve behind a stream of lookups */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&fp_watch.reply_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 
 	fp_watch.fan_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC |
 					FAN_UNLIMITED_QUEUE |

@@ -6,7 +6,8 @@
 # change made beside the mount shows through it once fnpassfs has read
 # its fanotify event: new, removed and renamed names (a cached negative
 # entry included), sizes, modes, file contents in the page cache, a
-# directory's listing, and a file system mounted below the source.  The
+# directory's listing, and a file system mounted below the source, also
+# for names made while they are looked up through the mount.  The
 # daemon's own calls make no notification.  Without CAP_SYS_ADMIN the
 # mount is refused with one line, and it works as a daemon (the watching
 # thread starts after the fork).
@@ -105,6 +106,45 @@ test_expect_success 'the daemon makes no notification for changes through the mo
 	test "$(fn_fs_stat fs_watch_names mnt)" = "$a" &&
 	test "$(fn_fs_stat fs_watch_attrs mnt)" = "$b" &&
 	test "$(fn_fs_stat fs_watch_events mnt)" -gt 0'
+
+# race.py SRC MNT N: make N names in SRC/r, one by one, while two threads
+# look each next name up through MNT/r (cached missing, until told);
+# then print how many of the N are missing through MNT after 10 s
+cat >race.py <<'EOF'
+import os, sys, threading, time
+src, mnt, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.mkdir(src + "/r")
+os.listdir(mnt + "/r")
+done = False
+cur = [0]
+def prober():
+    while not done:
+        for j in range(cur[0], cur[0] + 3):
+            try:
+                os.stat("%s/r/n%d" % (mnt, j))
+            except FileNotFoundError:
+                pass
+threads = [threading.Thread(target=prober) for _ in range(2)]
+for t in threads:
+    t.start()
+for i in range(n):
+    cur[0] = i
+    open("%s/r/n%d" % (src, i), "w").close()
+done = True
+for t in threads:
+    t.join()
+deadline = time.time() + 10
+while True:
+    missing = sum(not os.path.exists("%s/r/n%d" % (mnt, i)) for i in range(n))
+    if missing == 0 or time.time() > deadline:
+        break
+    time.sleep(0.05)
+print(missing)
+EOF
+
+test_expect_success '3000 names made beside the mount while looked up through it: all show' '
+	test "$(python3 race.py src mnt 3000)" = 0 &&
+	test "$(ls mnt/r | wc -l)" = 3000'
 
 test_expect_setup 'a tmpfs mounted below the source, looked at through the mount' '
 	mkdir src/t && fn_mount_tmpfs src/t 16m && echo four >src/t/i &&
