@@ -440,10 +440,11 @@ fn_preload()
 	FNACCEL_STATS=$stats LD_PRELOAD=$FN_PRELOAD_LIB "$@"
 }
 
-# fn_stat KEY FILE: KEY's value summed over all blocks of FILE (0 if none)
+# fn_stat KEY FILE: KEY's value summed over all blocks of FILE (0 if none);
+# %.0f, as mawk's %d stops at 2^31 - 1
 fn_stat()
 {
-	awk -v k="$1" '$1 == k { s += $2 } END { printf "%d\n", s }' "$2"
+	awk -v k="$1" '$1 == k { s += $2 } END { printf "%.0f\n", s }' "$2"
 }
 
 # fn_expect_stat KEY VALUE FILE: KEY sums to exactly VALUE in FILE
