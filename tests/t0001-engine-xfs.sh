@@ -5,7 +5,7 @@ test_description='engine: on an XFS reflink image the kernel path clones'
 fn_require_root
 fn_require_cmd mkfs.xfs filefrag
 
-fncp=$FN_BUILDDIR/tests/fncp
+fncp=$FN_BUILDDIR/tests/helpers/fncp
 
 # in this shell, so the unmount registered by the helper stays
 test_expect_setup 'mount an XFS image with reflink=1' '

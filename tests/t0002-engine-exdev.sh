@@ -4,7 +4,7 @@ test_description='engine: EXDEV between tmpfs and ext4 falls back, both ways'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 
-fncp=$FN_BUILDDIR/tests/fncp
+fncp=$FN_BUILDDIR/tests/helpers/fncp
 
 test_expect_success 'the trash directory is not a tmpfs' '
 	test "$(stat -f -c %T .)" != tmpfs'

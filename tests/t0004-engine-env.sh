@@ -3,7 +3,7 @@
 test_description='engine: the library reads no environment; fn_env_apply() reads FNACCEL_CHUNK_SIZE and FNACCEL_LOG for the front ends'
 . "$(dirname "$0")/lib/test-lib.sh"
 
-fncp=$FN_BUILDDIR/tests/fncp
+fncp=$FN_BUILDDIR/tests/helpers/fncp
 
 test_expect_success 'setup' 'head -c 300000 /dev/urandom >src'
 

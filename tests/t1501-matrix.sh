@@ -41,7 +41,7 @@ fn_require_fuse
 SIZES='0 1 4095 4096 65535 65536 131073'
 BIG=$((64 * 1048576))
 FS_ALL='FNACCEL_FS=ext4,xfs,tmpfs'
-TEE=$PL_TESTS/pl-tee
+TEE=$PL_HELPERS/pl-tee
 export TEE
 
 # name@command (sh -c in the output directory, the source in $IN)@prep

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 test_description='preload: adversarial copy loops see what they see without it'
 #
-# Each mode of tests/pl-adv runs without and with libfnaccel.so, with
+# Each mode of tests/helpers/pl-adv runs without and with libfnaccel.so, with
 # FNACCEL_FS naming the file system under test so that the library
 # attempts substitution; transcripts (stdout), stderr, exit status and
 # output files must be equal, and the statistics must show that the
@@ -15,8 +15,8 @@ test_description='preload: adversarial copy loops see what they see without it'
 fn_require_root
 fn_require_cmd xfs_io mkfs.xfs strace nm
 
-ADV=$PL_TESTS/pl-adv
-FORT=$PL_TESTS/pl-adv-fortify
+ADV=$PL_HELPERS/pl-adv
+FORT=$PL_HELPERS/pl-adv-fortify
 FS_ALL='FNACCEL_FS=ext4,xfs,tmpfs'
 # 32 chunks of 128 KiB and one of 70000 bytes: every write is above
 # FNACCEL_MIN_SIZE, so each of the 33 may be substituted

@@ -19,10 +19,10 @@ if [ "${FN_PL_NOLIB:-0}" = 1 ]; then
 elif [ ! -f "$PL_LIB" ]; then
 	skip_all "preload/.libs/libfnaccel.so not built"
 fi
-PL_TESTS=$FN_BUILDDIR/tests
+PL_HELPERS=$FN_BUILDDIR/tests/helpers
 PL_PY=python3
 [ -x /usr/bin/python3 ] && PL_PY=/usr/bin/python3
-export PL_PY PL_TESTS
+export PL_PY PL_HELPERS
 
 # pl_with ENV... -- CMD...: run CMD under the library with the FNACCEL_*
 # assignments ENV (FNACCEL_STATS included by the caller)
