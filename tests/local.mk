@@ -23,9 +23,9 @@ clean-local-tests:
 .PHONY: clean-local-tests
 
 # fncp: the engine on the command line, for the demo and shell tests
-noinst_PROGRAMS += %reldir%/fncp
-%canon_reldir%_fncp_SOURCES = %reldir%/fncp.c
-%canon_reldir%_fncp_LDADD = lib/libfnfront.la lib/libfncore.la
+noinst_PROGRAMS += %reldir%/helpers/fncp
+%canon_reldir%_helpers_fncp_SOURCES = %reldir%/helpers/fncp.c
+%canon_reldir%_helpers_fncp_LDADD = lib/libfnfront.la lib/libfncore.la
 
 # ---- engine tests (lib/): t-*.c unit tests, t0xxx end to end ----------
 # (add TESTS and check_PROGRAMS for the engine here)
@@ -82,25 +82,26 @@ FN_PRELOAD_TESTS = \
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 # fa-check: copy loops that try to fool the tracking (t1005)
-check_PROGRAMS += %reldir%/fa-check
-%canon_reldir%_fa_check_SOURCES = %reldir%/fa-check.c
-%canon_reldir%_fa_check_LDFLAGS = -no-install -pthread
+check_PROGRAMS += %reldir%/helpers/fa-check
+%canon_reldir%_helpers_fa_check_SOURCES = %reldir%/helpers/fa-check.c
+%canon_reldir%_helpers_fa_check_LDFLAGS = -no-install -pthread
 
 
 # ---- preload transparency matrix and adversarial programs: t15xx --------
 # Programs the shell tests run with and without libfnaccel.so: a tee-like
 # loop, the adversarial copy loops, and the latter built fortified (it
 # then imports __read_chk, which the preload must wrap too).
-check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify
-%canon_reldir%_pl_tee_SOURCES = %reldir%/pl-tee.c
-%canon_reldir%_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
-%canon_reldir%_pl_adv_SOURCES = %reldir%/pl-adv.c
-%canon_reldir%_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
-%canon_reldir%_pl_adv_fortify_SOURCES = %reldir%/pl-adv.c
-%canon_reldir%_pl_adv_fortify_CPPFLAGS = $(AM_CPPFLAGS) \
+check_PROGRAMS += %reldir%/helpers/pl-tee %reldir%/helpers/pl-adv \
+	%reldir%/helpers/pl-adv-fortify
+%canon_reldir%_helpers_pl_tee_SOURCES = %reldir%/helpers/pl-tee.c
+%canon_reldir%_helpers_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_helpers_pl_adv_SOURCES = %reldir%/helpers/pl-adv.c
+%canon_reldir%_helpers_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_helpers_pl_adv_fortify_SOURCES = %reldir%/helpers/pl-adv.c
+%canon_reldir%_helpers_pl_adv_fortify_CPPFLAGS = $(AM_CPPFLAGS) \
 	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
-%canon_reldir%_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
-%canon_reldir%_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_helpers_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
+%canon_reldir%_helpers_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
 TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh
 EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
 	%reldir%/lib/pl-lib.sh
@@ -129,24 +130,24 @@ FP_TESTS = \
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)
 # t2102's helper: one write-like operation as a user
-EXTRA_DIST += %reldir%/fpsetid.py
+EXTRA_DIST += %reldir%/helpers/fpsetid.py
 # t2003's helper: renameat2, O_TMPFILE, fallocate, SEEK_DATA, mmap, locks
-check_PROGRAMS += %reldir%/fp-ops
-%canon_reldir%_fp_ops_SOURCES = %reldir%/fp-ops.c
-%canon_reldir%_fp_ops_LDFLAGS = $(FN_TEST_LINKFLAGS)
+check_PROGRAMS += %reldir%/helpers/fp-ops
+%canon_reldir%_helpers_fp_ops_SOURCES = %reldir%/helpers/fp-ops.c
+%canon_reldir%_helpers_fp_ops_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
 # fpexercise: seeded random data-integrity exerciser (t2501)
-check_PROGRAMS += %reldir%/fpexercise
-%canon_reldir%_fpexercise_SOURCES = %reldir%/fpexercise.c
-%canon_reldir%_fpexercise_LDADD = lib/libfnfront.la lib/libfncore.la
-%canon_reldir%_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
+check_PROGRAMS += %reldir%/helpers/fpexercise
+%canon_reldir%_helpers_fpexercise_SOURCES = %reldir%/helpers/fpexercise.c
+%canon_reldir%_helpers_fpexercise_LDADD = lib/libfnfront.la lib/libfncore.la
+%canon_reldir%_helpers_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
 TESTS += %reldir%/t2501-exercise.sh
 EXTRA_DIST += %reldir%/t2501-exercise.sh
 # fpdiff.py: the operations of the differential test, one line each
 TESTS += %reldir%/t2502-differential.sh
-EXTRA_DIST += %reldir%/t2502-differential.sh %reldir%/fpdiff.py
+EXTRA_DIST += %reldir%/t2502-differential.sh %reldir%/helpers/fpdiff.py
 TESTS += %reldir%/t2503-security.sh
 EXTRA_DIST += %reldir%/t2503-security.sh
 

@@ -3,15 +3,9 @@
 test_description='engine: on an XFS reflink image the kernel path clones'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
-fn_require_cmd mkfs.xfs xfs_io filefrag
+fn_require_cmd mkfs.xfs filefrag
 
-fncp=$FN_BUILDDIR/tests/fncp
-
-# stat_is FILE KEY VALUE: the fncp --stats output has "KEY VALUE"
-stat_is()
-{
-	grep -qx "$2 $3" "$1" || { echo "want $2 $3 in:"; cat "$1"; return 1; }
-}
+fncp=$FN_BUILDDIR/tests/helpers/fncp
 
 # in this shell, so the unmount registered by the helper stays
 test_expect_setup 'mount an XFS image with reflink=1' '
@@ -20,33 +14,18 @@ test_expect_setup 'mount an XFS image with reflink=1' '
 test_expect_success '64 MiB copied by the kernel path' '
 	head -c 64M /dev/urandom >xfs/a &&
 	"$fncp" --stats xfs/a xfs/b >out &&
-	stat_is out copied 67108864 &&
-	stat_is out copy_kernel_bytes 67108864 &&
-	stat_is out copy_kernel_ops 1 &&
-	stat_is out copy_fallback_ops 0 &&
-	stat_is out copy_bytes 67108864'
+	fn_expect_stat copied 67108864 out &&
+	fn_expect_stat copy_kernel_bytes 67108864 out &&
+	fn_expect_stat copy_kernel_ops 1 out &&
+	fn_expect_stat copy_fallback_ops 0 out &&
+	fn_expect_stat copy_bytes 67108864 out'
 
 test_expect_success 'bytes identical' 'cmp xfs/a xfs/b'
 
 test_expect_success 'the copy shares its extents (filefrag: shared)' '
-	filefrag -v xfs/b >frag &&
-	n=$(grep -cE "^ *[0-9]+:" frag) &&
-	s=$(grep -E "^ *[0-9]+:" frag | grep -c shared) &&
-	test "$n" -ge 1 && test "$n" = "$s"'
+	fn_all_shared xfs/b'
 
-test_expect_success 'the copy shares its extents (fiemap flag 0x2000)' '
-	xfs_io -c "fiemap -v" xfs/b >fiemap &&
-	flags=$(awk "/^ *[0-9]+:/ { print \$NF }" fiemap) &&
-	test -n "$flags" &&
-	for f in $flags; do
-		test $(( f & 0x2000 )) = 8192 || exit 1
-	done'
-
-test_expect_success 'the source shares them too' '
-	xfs_io -c "fiemap -v" xfs/a >fiemap-a &&
-	for f in $(awk "/^ *[0-9]+:/ { print \$NF }" fiemap-a); do
-		test $(( f & 0x2000 )) = 8192 || exit 1
-	done'
+test_expect_success 'the source shares them too' 'fn_all_shared xfs/a'
 
 test_expect_success 'a 3 GiB sparse file: one call, kernel path' '
 	truncate -s 3G xfs/big &&
@@ -54,11 +33,11 @@ test_expect_success 'a 3 GiB sparse file: one call, kernel path' '
 	printf end | dd of=xfs/big bs=1 seek=3221225469 conv=notrunc \
 		2>/dev/null &&
 	"$fncp" --stats xfs/big xfs/big2 >out3 &&
-	stat_is out3 copied 3221225472 &&
-	stat_is out3 copy_kernel_bytes 3221225472 &&
-	stat_is out3 copy_kernel_ops 1 &&
-	stat_is out3 copy_ops 2 &&
-	stat_is out3 copy_fallback_ops 0 &&
+	fn_expect_stat copied 3221225472 out3 &&
+	fn_expect_stat copy_kernel_bytes 3221225472 out3 &&
+	fn_expect_stat copy_kernel_ops 1 out3 &&
+	fn_expect_stat copy_ops 2 out3 &&
+	fn_expect_stat copy_fallback_ops 0 out3 &&
 	test "$(stat -c %s xfs/big2)" = 3221225472 &&
 	test "$(head -c 5 xfs/big2)" = start &&
 	test "$(tail -c 3 xfs/big2)" = end'

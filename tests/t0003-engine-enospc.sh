@@ -6,7 +6,7 @@ fn_require_root
 
 # Call by call (partial count, then -ENOSPC) is t-copy-enospc; this is
 # what a program sees through fncp, which copies until EOF or an error.
-fncp=$FN_BUILDDIR/tests/fncp
+fncp=$FN_BUILDDIR/tests/helpers/fncp
 
 # in this shell, so the unmount registered by the helper stays
 test_expect_setup 'mount a 1 MiB tmpfs' '

@@ -5,8 +5,8 @@ test_description='preload: programs that change what was read are never fooled'
 fn_require_preload
 fn_require_root
 fn_require_cmd mkfs.xfs cmp
-FA_CHECK=$FN_BUILDDIR/tests/fa-check
-[ -x "$FA_CHECK" ] || skip_all "tests/fa-check not built (make check)"
+FA_CHECK=$FN_BUILDDIR/tests/helpers/fa-check
+[ -x "$FA_CHECK" ] || skip_all "tests/helpers/fa-check not built (make check)"
 
 test_expect_setup 'setup: an XFS reflink image' 'fn_mount_xfs xfs 512M'
 

@@ -10,6 +10,15 @@ fn_require_cmd mkfs.xfs mkfs.ext4 filefrag cmp dd
 # another subtype than fnpassfs
 FN_HP=${FN_LIBFUSE_DIR:-$FN_BUILDDIR/_libfuse}/prefix/passthrough_hp
 
+# FUSE: /dev/fuse and fusermount3, for fnpassfs; PASSTHROUGH_HP: and
+# passthrough_hp built (scripts/build-libfuse)
+if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
+	test_set_prereq FUSE
+fi
+if [ -c /dev/fuse ] && [ -x "$FN_HP" ]; then
+	test_set_prereq PASSTHROUGH_HP
+fi
+
 # copy_128k SRC DST [VAR=VALUE]...: dd bs=128k from SRC to DST with the
 # library and the FNACCEL_* assignments, its statistics in a new st; the
 # copy has SRC's bytes
@@ -116,51 +125,39 @@ test_expect_success 'ext4 named, FNACCEL_DATA_COPY=0: a data copy, counted' '
 		preload_dev_data_copy=1
 '
 
-if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
-	test_expect_setup 'setup: two fnpassfs mounts of the XFS with reflink' '
-		mkdir -p xfs/fp m1 m2 && cp xfs/a xfs/fp/a &&
-		fn_mount xfs/fp m1 && fn_mount xfs/fp m2
-	'
+test_expect_setup FUSE 'setup: two fnpassfs mounts of the XFS with reflink' '
+	mkdir -p xfs/fp m1 m2 && cp xfs/a xfs/fp/a &&
+	fn_mount xfs/fp m1 && fn_mount xfs/fp m2
+'
 
-	test_expect_success 'fnpassfs: admitted by its subtype, substituted, shared below' '
-		copy_128k m1/a m1/dd && cmp xfs/a xfs/fp/dd &&
-		expect_stats preload_write_substituted_ops=32 \
-			preload_dev_offload_mount=1 preload_dev_data_copy=0 &&
-		fn_all_shared xfs/fp/dd
-	'
+test_expect_success FUSE 'fnpassfs: admitted by its subtype, substituted, shared below' '
+	copy_128k m1/a m1/dd && cmp xfs/a xfs/fp/dd &&
+	expect_stats preload_write_substituted_ops=32 \
+		preload_dev_offload_mount=1 preload_dev_data_copy=0 &&
+	fn_all_shared xfs/fp/dd
+'
 
-	test_expect_success 'fnpassfs to another fnpassfs mount: a data copy' '
-		copy_128k m1/a m2/dd2 && cmp xfs/a xfs/fp/dd2 &&
-		expect_stats preload_write_substituted_ops=0 \
-			preload_skip_data_copy=32 preload_dev_offload_mount=2
-	'
-else
-	test_skip 'fnpassfs mounts' 'no /dev/fuse or fusermount3'
-	test_skip 'fnpassfs admitted' 'no /dev/fuse or fusermount3'
-	test_skip 'fnpassfs across mounts' 'no /dev/fuse or fusermount3'
-fi
+test_expect_success FUSE 'fnpassfs to another fnpassfs mount: a data copy' '
+	copy_128k m1/a m2/dd2 && cmp xfs/a xfs/fp/dd2 &&
+	expect_stats preload_write_substituted_ops=0 \
+		preload_skip_data_copy=32 preload_dev_offload_mount=2
+'
 
-if [ -c /dev/fuse ] && [ -x "$FN_HP" ]; then
-	test_expect_setup 'setup: passthrough_hp as fuse.hp over the XFS with reflink' '
-		mkdir -p xfs/hp && cp xfs/a xfs/hp/a && fn_mount_hp xfs/hp hp hp &&
-		grep " - fuse.hp " /proc/self/mountinfo
-	'
+test_expect_setup PASSTHROUGH_HP 'setup: passthrough_hp as fuse.hp over the XFS with reflink' '
+	mkdir -p xfs/hp && cp xfs/a xfs/hp/a && fn_mount_hp xfs/hp hp hp &&
+	grep " - fuse.hp " /proc/self/mountinfo
+'
 
-	test_expect_success 'FUSE of another subtype: a data copy by default' '
-		copy_128k hp/a hp/dd && cmp xfs/a xfs/hp/dd &&
-		expect_stats preload_write_substituted_ops=0 \
-			preload_skip_data_copy=32 preload_dev_data_copy=1 \
-			preload_dev_offload_mount=0
-	'
+test_expect_success PASSTHROUGH_HP 'FUSE of another subtype: a data copy by default' '
+	copy_128k hp/a hp/dd && cmp xfs/a xfs/hp/dd &&
+	expect_stats preload_write_substituted_ops=0 \
+		preload_skip_data_copy=32 preload_dev_data_copy=1 \
+		preload_dev_offload_mount=0
+'
 
-	test_expect_success 'FUSE of another subtype, FNACCEL_FS=fuse: asked for' '
-		copy_128k hp/a hp/dd1 FNACCEL_FS=fuse && cmp xfs/a xfs/hp/dd1 &&
-		expect_stats preload_write_substituted_ops=32
-	'
-else
-	test_skip 'passthrough_hp mount' "no /dev/fuse or no $FN_HP (scripts/build-libfuse)"
-	test_skip 'FUSE of another subtype' "no /dev/fuse or no $FN_HP"
-	test_skip 'FUSE of another subtype, asked for' "no /dev/fuse or no $FN_HP"
-fi
+test_expect_success PASSTHROUGH_HP 'FUSE of another subtype, FNACCEL_FS=fuse: asked for' '
+	copy_128k hp/a hp/dd1 FNACCEL_FS=fuse && cmp xfs/a xfs/hp/dd1 &&
+	expect_stats preload_write_substituted_ops=32
+'
 
 test_done

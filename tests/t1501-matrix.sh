@@ -35,13 +35,13 @@ test_description='preload: transparency matrix, programs x file systems x sizes'
 . "$(dirname "$0")/lib/test-lib.sh"
 . "$FN_SRCDIR/tests/lib/pl-lib.sh"
 fn_require_root
-fn_require_cmd xfs_io mkfs.xfs busybox perl node rsync gzip tar cmp
+fn_require_cmd xfs_io mkfs.xfs filefrag busybox perl node rsync gzip tar cmp
 fn_require_fuse
 
 SIZES='0 1 4095 4096 65535 65536 131073'
 BIG=$((64 * 1048576))
 FS_ALL='FNACCEL_FS=ext4,xfs,tmpfs'
-TEE=$PL_TESTS/pl-tee
+TEE=$PL_HELPERS/pl-tee
 export TEE
 
 # name@command (sh -c in the output directory, the source in $IN)@prep
@@ -180,18 +180,18 @@ big()
 for prog in dd128k perlcopy; do
 	test_expect_success "xfs: $prog, 64 MiB: every write substituted, all extents shared" "
 		big $prog xfs &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes $BIG &&
-		pl_is \${PL_CASE}stats preload_verify_failures 0 &&
-		pl_all_shared xfs/w/out
+		fn_expect_stat preload_write_substituted_bytes $BIG \${PL_CASE}stats &&
+		fn_expect_stat preload_verify_failures 0 \${PL_CASE}stats &&
+		fn_all_shared xfs/w/out
 	"
 done
 
 for prog in pycopyfile bbcp; do
 	test_expect_success "xfs: $prog, 64 MiB: sendfile as one engine copy, reflinked" "
 		big $prog xfs &&
-		pl_is \${PL_CASE}stats preload_sendfile_bytes $BIG &&
+		fn_expect_stat preload_sendfile_bytes $BIG \${PL_CASE}stats &&
 		pl_ge \${PL_CASE}stats copy_kernel_bytes $BIG &&
-		pl_all_shared xfs/w/out
+		fn_all_shared xfs/w/out
 	"
 done
 
@@ -201,7 +201,7 @@ for prog in ddappend:65536 dddirect:$BIG dddsync:65536; do
 	test_expect_success "xfs: ${prog%:*}: destination flags keep write(2)" "
 		PL_NORECORD=1 one_case xfs $fn_trash/xfs/src $fn_trash/xfs '' \
 			${prog%:*} ${prog#*:} &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats &&
 		pl_ge \${PL_CASE}stats preload_skip_dst_flags 1
 	"
 done
@@ -209,18 +209,18 @@ done
 test_expect_success 'tmpfs to ext4: dd bs=128k: cross-device copy refused' '
 	PL_NORECORD=1 one_case tmpext4f $fn_trash/tmp/src $fn_trash/ext4 \
 		"$FS_ALL" dd128k 65536 &&
-	pl_is ${PL_CASE}stats preload_write_substituted_ops 0 &&
-	pl_is ${PL_CASE}stats preload_skip_copy_failed 1
+	fn_expect_stat preload_write_substituted_ops 0 ${PL_CASE}stats &&
+	fn_expect_stat preload_skip_copy_failed 1 ${PL_CASE}stats
 '
 
 test_expect_success 'ext4 forced: dd bs=128k, 64 MiB: every write substituted' '
 	big dd128k ext4f &&
-	pl_is ${PL_CASE}stats preload_write_substituted_bytes $BIG
+	fn_expect_stat preload_write_substituted_bytes $BIG ${PL_CASE}stats
 '
 
 test_expect_success 'ext4 default: dd bs=128k, 64 MiB: nothing substituted' '
 	big dd128k ext4 &&
-	pl_is ${PL_CASE}stats preload_write_substituted_ops 0 &&
+	fn_expect_stat preload_write_substituted_ops 0 ${PL_CASE}stats &&
 	pl_ge ${PL_CASE}stats preload_skip_fs 512
 '
 
@@ -244,15 +244,15 @@ fp_fs_is()
 
 test_expect_success 'fnpassfs: dd bs=128k, 64 MiB: every write a copy_file_range in the mount' '
 	fp_big dd128k &&
-	pl_is ${PL_CASE}stats preload_write_substituted_bytes $BIG &&
-	pl_is ${PL_CASE}stats preload_verify_failures 0 &&
+	fn_expect_stat preload_write_substituted_bytes $BIG ${PL_CASE}stats &&
+	fn_expect_stat preload_verify_failures 0 ${PL_CASE}stats &&
 	fp_fs_is fs_copy_file_range_ops 512 &&
 	fp_fs_is fs_copy_file_range_bytes $BIG
 '
 
 test_expect_success 'fnpassfs: python3 shutil.copyfile, 64 MiB: sendfile as one copy_file_range in the mount' '
 	fp_big pycopyfile &&
-	pl_is ${PL_CASE}stats preload_sendfile_bytes $BIG &&
+	fn_expect_stat preload_sendfile_bytes $BIG ${PL_CASE}stats &&
 	fp_fs_is fs_copy_file_range_ops 1 &&
 	fp_fs_is fs_copy_file_range_bytes $BIG
 '
@@ -285,9 +285,9 @@ test_expect_success 'xfs: python3 shutil.copyfile of a sparse 5 GiB file (librar
 	(cd xfs/w && pl_with FNACCEL_STATS="$fn_trash/sparse.stats" $PL_PY -c \
 		"import shutil; shutil.copyfile(\"../src/sparse\", \"out\")") &&
 	pl_sparse_cmp xfs/src/sparse xfs/w/out &&
-	pl_is sparse.stats preload_sendfile_bytes $((5 << 30)) &&
+	fn_expect_stat preload_sendfile_bytes $((5 << 30)) sparse.stats &&
 	test $(stat -c %b xfs/w/out) = $(stat -c %b xfs/src/sparse) &&
-	pl_all_shared xfs/w/out
+	fn_all_shared xfs/w/out
 '
 
 # A small sparse source (data, a 640 KiB hole, data): bytes must be equal;

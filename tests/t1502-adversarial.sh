@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 test_description='preload: adversarial copy loops see what they see without it'
 #
-# Each mode of tests/pl-adv runs without and with libfnaccel.so, with
+# Each mode of tests/helpers/pl-adv runs without and with libfnaccel.so, with
 # FNACCEL_FS naming the file system under test so that the library
 # attempts substitution; transcripts (stdout), stderr, exit status and
 # output files must be equal, and the statistics must show that the
@@ -15,8 +15,8 @@ test_description='preload: adversarial copy loops see what they see without it'
 fn_require_root
 fn_require_cmd xfs_io mkfs.xfs strace nm
 
-ADV=$PL_TESTS/pl-adv
-FORT=$PL_TESTS/pl-adv-fortify
+ADV=$PL_HELPERS/pl-adv
+FORT=$PL_HELPERS/pl-adv-fortify
 FS_ALL='FNACCEL_FS=ext4,xfs,tmpfs'
 # 32 chunks of 128 KiB and one of 70000 bytes: every write is above
 # FNACCEL_MIN_SIZE, so each of the 33 may be substituted
@@ -63,9 +63,9 @@ for fs in ext4 xfs; do
 
 	test_expect_success "$fs: plain read/write loop: every write substituted" "
 		adv copy $fs copy $I out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops $NCHUNK &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes $SIZE &&
-		pl_is \${PL_CASE}stats preload_verify_failures 0
+		fn_expect_stat preload_write_substituted_ops $NCHUNK \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_bytes $SIZE \${PL_CASE}stats &&
+		fn_expect_stat preload_verify_failures 0 \${PL_CASE}stats
 	"
 
 	# reread (default) samples the buffer before the copy and compares
@@ -75,13 +75,13 @@ for fs in ext4 xfs; do
 		pl_ge \${PL_CASE}stats preload_skip_buffer_changed 1 &&
 		pl_sum_is \${PL_CASE}stats 20 preload_skip_buffer_changed \
 			preload_verify_failures &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 13
+		fn_expect_stat preload_write_substituted_ops 13 \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: buffer edited, FNACCEL_VERIFY=hash" "
 		PL_ENV=FNACCEL_VERIFY=hash adv edithash $fs edit $I out &&
-		pl_is \${PL_CASE}stats preload_skip_buffer_changed 20 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 13
+		fn_expect_stat preload_skip_buffer_changed 20 \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_ops 13 \${PL_CASE}stats
 	"
 
 	for m in srcpwrite srctrunc; do
@@ -89,7 +89,7 @@ for fs in ext4 xfs; do
 			pl_case ${m}hash-$fs $fn_trash/$fs/w \
 				'$FS_ALL FNACCEL_VERIFY=hash' \
 				'$ADV $m ../victim out' 'cp $I ../victim' &&
-			pl_is \${PL_CASE}stats preload_skip_src_changed $NCHUNK
+			fn_expect_stat preload_skip_src_changed $NCHUNK \${PL_CASE}stats
 		"
 	done
 
@@ -105,30 +105,30 @@ for fs in ext4 xfs; do
 
 	test_expect_success "$fs: source fd closed or dup2ed over before the write" "
 		adv reusefd $fs reusefd $I $O out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats &&
 		pl_sum_is \${PL_CASE}stats $NCHUNK \
 			preload_skip_fd_reused preload_skip_untracked
 	"
 
 	test_expect_success "$fs: source fd reused by fclose+fopen and freopen" "
 		adv stdio $fs stdio $I $O out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats &&
 		pl_sum_is \${PL_CASE}stats $NCHUNK preload_skip_src_changed \
 			preload_skip_fd_reused preload_skip_untracked
 	"
 
 	test_expect_success "$fs: dup'ed descriptors on both sides" "
 		adv dup $fs dup $I out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops $NCHUNK &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes $SIZE
+		fn_expect_stat preload_write_substituted_ops $NCHUNK \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_bytes $SIZE \${PL_CASE}stats
 	"
 
 	for shift in 0 65536 $SIZE; do
 		test_expect_success "$fs: same file on both sides, shift $shift" "
 			pl_case same$shift-$fs $fn_trash/$fs/w '$FS_ALL' \
 				'cp $I out && $ADV samefile out $shift' &&
-			pl_is \${PL_CASE}stats preload_skip_same_file $NCHUNK &&
-			pl_is \${PL_CASE}stats preload_write_substituted_ops 0
+			fn_expect_stat preload_skip_same_file $NCHUNK \${PL_CASE}stats &&
+			fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats
 		"
 	done
 
@@ -140,8 +140,8 @@ for fs in ext4 xfs; do
 
 	test_expect_success "$fs: buffer read by one thread, written by another" "
 		adv thread $fs thread $I $O out &&
-		pl_is \${PL_CASE}stats preload_skip_untracked $NCHUNK &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0
+		fn_expect_stat preload_skip_untracked $NCHUNK \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats
 	"
 
 	# FNACCEL_MIN_SIZE is checked against the count a read asks for,
@@ -151,17 +151,17 @@ for fs in ext4 xfs; do
 		head -c 131073 $I >$fn_trash/$fs/in.131073 &&
 		head -c 1 $I >$fn_trash/$fs/in.1 &&
 		adv min2 $fs copy $fn_trash/$fs/in.1 out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 1 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes 1 &&
+		fn_expect_stat preload_write_substituted_ops 1 \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_bytes 1 \${PL_CASE}stats &&
 		adv min3 $fs copy $fn_trash/$fs/in.131073 out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 2 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes 131073 &&
+		fn_expect_stat preload_write_substituted_ops 2 \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_bytes 131073 \${PL_CASE}stats &&
 		adv min4 $fs copy $fn_trash/$fs/in.131073 out 65536 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 3 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes 131073 &&
+		fn_expect_stat preload_write_substituted_ops 3 \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_bytes 131073 \${PL_CASE}stats &&
 		adv min5 $fs copy $fn_trash/$fs/in.131073 out 65535 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
-		pl_is \${PL_CASE}stats preload_skip_small 3
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats &&
+		fn_expect_stat preload_skip_small 3 \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: copies beyond 4 GiB, to other offsets" "
@@ -170,7 +170,7 @@ for fs in ext4 xfs; do
 			seek=\$(((5 << 10) - 1)) conv=notrunc status=none &&
 		PL_CMP=at_cmp adv at $fs at $fn_trash/$fs/sparse out \
 			\$(((5 << 30) - 1048576)) \$AT_OUT &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes 262144
+		fn_expect_stat preload_write_substituted_bytes 262144 \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: source read with O_DIRECT" "
@@ -181,8 +181,8 @@ for fs in ext4 xfs; do
 
 	test_expect_success "$fs: O_APPEND set by fcntl, offset moved back to 0" "
 		adv setfl $fs setfl $I out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 1 &&
-		pl_is \${PL_CASE}stats preload_skip_dst_flags $((NCHUNK - 1))
+		fn_expect_stat preload_write_substituted_ops 1 \${PL_CASE}stats &&
+		fn_expect_stat preload_skip_dst_flags $((NCHUNK - 1)) \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: windows of the buffer other than the bytes read" "
@@ -197,7 +197,7 @@ for fs in ext4 xfs; do
 		adv efault $fs efault $I out &&
 		grep -q 'write from PROT_NONE: -1 EFAULT' \${PL_CASE}out.new &&
 		pl_ge \${PL_CASE}stats preload_read_tracked_ops 2 &&
-		pl_is \${PL_CASE}stats preload_skip_mapping_changed 4
+		fn_expect_stat preload_skip_mapping_changed 4 \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: sendfile at the edges (EINVAL, EBADF, EFAULT)" "
@@ -209,7 +209,7 @@ for fs in ext4 xfs; do
 		adv fsize $fs fsize $I out &&
 		grep -q 'pwrite: 37856' \${PL_CASE}out.new &&
 		grep -q 'write: -1 EFBIG' \${PL_CASE}out.new &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 2
+		fn_expect_stat preload_write_substituted_ops 2 \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: buffer written in two pwrites, tail first" "
@@ -220,9 +220,9 @@ for fs in ext4 xfs; do
 
 	test_expect_success "$fs: pread/pwrite to mirrored offsets" "
 		adv reverse $fs reverse $I out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 32 &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes \
-			$((32 * 131072))
+		fn_expect_stat preload_write_substituted_ops 32 \${PL_CASE}stats &&
+		fn_expect_stat preload_write_substituted_bytes $((32 * 131072)) \
+			\${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: SIGALRM handler reads another file meanwhile" "
@@ -235,24 +235,24 @@ for fs in ext4 xfs; do
 		adv eintr $fs eintr out &&
 		grep -q 'no SA_RESTART read: -1 EINTR' \${PL_CASE}out.new &&
 		grep -q 'SA_RESTART read: 4000' \${PL_CASE}out.new &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats &&
 		pl_ge \${PL_CASE}stats preload_skip_src_not_regular 1
 	"
 
 	test_expect_success "$fs: sendfile loop becomes engine copies" "
 		adv sendfile $fs sendfile $I out &&
 		pl_ge \${PL_CASE}stats preload_sendfile_ops 1 &&
-		pl_is \${PL_CASE}stats preload_sendfile_bytes $SIZE
+		fn_expect_stat preload_sendfile_bytes $SIZE \${PL_CASE}stats
 	"
 
 	test_expect_success "$fs: fortified build (__read_chk, __pread_chk)" "
 		PL_PROG=$FORT adv fortify-copy $fs copy $I out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_bytes $SIZE &&
+		fn_expect_stat preload_write_substituted_bytes $SIZE \${PL_CASE}stats &&
 		PL_PROG=$FORT adv fortify-edit $fs edit $I out &&
 		pl_sum_is \${PL_CASE}stats 20 preload_skip_buffer_changed \
 			preload_verify_failures &&
 		PL_PROG=$FORT adv fortify-reverse $fs reverse $I out &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 32
+		fn_expect_stat preload_write_substituted_ops 32 \${PL_CASE}stats
 	"
 done
 
@@ -268,8 +268,8 @@ test_expect_success 'the fortified build imports the _chk functions' '
 test_expect_success 'ext4 by default: no write substituted (not in FNACCEL_FS)' '
 	pl_case default-ext4 "$fn_trash/ext4/w" "" \
 		"$ADV copy $fn_trash/ext4/in out" &&
-	pl_is ${PL_CASE}stats preload_skip_fs '$NCHUNK' &&
-	pl_is ${PL_CASE}stats preload_write_substituted_ops 0
+	fn_expect_stat preload_skip_fs '$NCHUNK' ${PL_CASE}stats &&
+	fn_expect_stat preload_write_substituted_ops 0 ${PL_CASE}stats
 '
 
 # ---- injected copy_file_range failures (strace -e inject) -------------
@@ -292,7 +292,7 @@ for fs in ext4 xfs; do
 	for err in EXDEV EOPNOTSUPP EIO ENOSPC; do
 		test_expect_success "$fs: copy_file_range fails with $err: writes still done" "
 			inject cfr-$err error=$err $fs copy $I out &&
-			pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
+			fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats &&
 			pl_ge \${PL_CASE}stats preload_skip_copy_failed 1 &&
 			pl_sum_is \${PL_CASE}stats $NCHUNK \
 				preload_skip_copy_failed preload_skip_bad_pair
@@ -308,7 +308,7 @@ for fs in ext4 xfs; do
 	test_expect_success "$fs: copy_file_range returns 0 (nothing done)" "
 		inject cfr-zero retval=0 $fs copy $I out &&
 		pl_breakdown \${PL_CASE}stats &&
-		pl_is \${PL_CASE}stats preload_write_substituted_ops 0
+		fn_expect_stat preload_write_substituted_ops 0 \${PL_CASE}stats
 	"
 
 	for err in EXDEV EOPNOTSUPP EIO; do

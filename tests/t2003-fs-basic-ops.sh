@@ -6,7 +6,7 @@ fn_require_root
 fn_require_fuse
 fn_require_cmd setfattr getfattr flock mkfifo python3
 
-ops=$FN_BUILDDIR/tests/fp-ops
+ops=$FN_BUILDDIR/tests/helpers/fp-ops
 
 # wait_for FILE: until FILE is not empty (5 s at most)
 wait_for()

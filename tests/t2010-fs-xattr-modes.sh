@@ -41,6 +41,11 @@ gid_g=61000
 uid_m=61001
 uid_o=61002
 uid_x=61003
+# RSYNC_TAR: the copies by rsync -X and tar --xattrs can be made
+if command -v rsync >/dev/null && command -v tar >/dev/null; then
+	test_set_prereq RSYNC_TAR
+fi
+
 # FUSE_POSIX_ACL in the INIT reply's flags (include/fuse_kernel.h)
 posix_acl_flag=$((1 << 20))
 
@@ -407,32 +412,28 @@ mode_tests()
 			is "user::rw-,group::r--,other::r--" "$acl" "ACL of cp -a" ;;
 		esac'
 
-	if command -v rsync >/dev/null && command -v tar >/dev/null; then
-		test_expect_success "$m: rsync -X and tar --xattrs into the mount; tar --xattrs out of it" '
-			cd "$tmp" && mkdir $mnt/tx &&
-			rs=0 && rsync -X nat/xa $mnt/r1 2>rerr || rs=$?
-			tar --xattrs --acls -cf nat.tar -C nat xacl &&
-			tx=0 && tar --xattrs --acls -xf nat.tar -C $mnt/tx 2>xerr || tx=$?
-			tc=0 && tar --xattrs -cf out-$m.tar -C $mnt x 2>cerr || tc=$?
-			cmp nat/xa $back/r1 && cmp nat/xacl $back/tx/xacl &&
-			is "0 0" "$tx $tc" "tar -x, tar -c" &&
-			case $m in
-			passthrough)
-				is 0 $rs "rsync -X" && ! test -s rerr && ! test -s xerr &&
-				! test -s cerr && is 1 "$(xop get $back/tx/xacl user.a)" "tar -x" ;;
-			noattr)
-				is 23 $rs "rsync -X" && grep -q "Operation not supported (95)" rerr &&
-				is 2 "$(grep -c "Operation not supported" xerr)" "tar -x warnings" &&
-				! test -s cerr ;;
-			nosys)
-				is 23 $rs "rsync -X" && grep -q "Operation not supported (95)" rerr &&
-				is 2 "$(grep -c "Operation not supported" xerr)" "tar -x warnings" &&
-				is "tar: x: Warning: Cannot flistxattr: Operation not supported" \
-					"$(cat cerr)" "tar -c" ;;
-			esac'
-	else
-		test_skip "$m: rsync and tar" "not installed"
-	fi
+	test_expect_success RSYNC_TAR "$m: rsync -X and tar --xattrs into the mount; tar --xattrs out of it" '
+		cd "$tmp" && mkdir $mnt/tx &&
+		rs=0 && rsync -X nat/xa $mnt/r1 2>rerr || rs=$?
+		tar --xattrs --acls -cf nat.tar -C nat xacl &&
+		tx=0 && tar --xattrs --acls -xf nat.tar -C $mnt/tx 2>xerr || tx=$?
+		tc=0 && tar --xattrs -cf out-$m.tar -C $mnt x 2>cerr || tc=$?
+		cmp nat/xa $back/r1 && cmp nat/xacl $back/tx/xacl &&
+		is "0 0" "$tx $tc" "tar -x, tar -c" &&
+		case $m in
+		passthrough)
+			is 0 $rs "rsync -X" && ! test -s rerr && ! test -s xerr &&
+			! test -s cerr && is 1 "$(xop get $back/tx/xacl user.a)" "tar -x" ;;
+		noattr)
+			is 23 $rs "rsync -X" && grep -q "Operation not supported (95)" rerr &&
+			is 2 "$(grep -c "Operation not supported" xerr)" "tar -x warnings" &&
+			! test -s cerr ;;
+		nosys)
+			is 23 $rs "rsync -X" && grep -q "Operation not supported (95)" rerr &&
+			is 2 "$(grep -c "Operation not supported" xerr)" "tar -x warnings" &&
+			is "tar: x: Warning: Cannot flistxattr: Operation not supported" \
+				"$(cat cerr)" "tar -c" ;;
+		esac'
 
 	# Each request is made as the caller, so the backing file system
 	# still refuses what an ACL denies; with default_permissions the
@@ -534,33 +535,34 @@ for m in passthrough noattr nosys; do
 done
 EOF
 
+# USERNS: the commands a user, a namespace and a /dev/fuse node need
 if command -v useradd >/dev/null && command -v unshare >/dev/null &&
    command -v mknod >/dev/null; then
-	test_expect_setup 'a user O, a tree of its own, a fuse.conf and a /dev/fuse for a namespace' '
-		uo=fpxo$$ && ns=$tmp/ns &&
-		fn_at_exit "groupdel $uo" &&
-		fn_at_exit "id $uo && fn_retry userdel $uo" &&
-		fn_retry useradd -M -U -s /bin/sh "$uo" && id "$uo" &&
-		mkdir "$ns" "$ns/back" "$ns/mnt" && chmod 755 "$ns" &&
-		fn_at_exit "[ ! -f $ns/pid ] || kill \$(cat $ns/pid)" &&
-		echo secret >"$ns/back/deny" && echo secret >"$ns/back/grant" &&
-		chown -R "$uo:$gid_g" "$ns/back" && chown "$uo" "$ns/mnt" &&
-		chmod 640 "$ns/back/deny" && chmod 600 "$ns/back/grant" &&
-		setfacl -m u:$uid_m:---,m::rw- "$ns/back/deny" &&
-		setfacl -m u:$uid_x:r "$ns/back/grant" &&
-		echo user_allow_other >"$ns/fuse.conf" &&
-		mknod "$ns/fuse" c 10 229 && chmod 666 "$ns/fuse" &&
-		cp ns-inner.sh "$ns/"'
+	test_set_prereq USERNS
+fi
 
-	test_expect_success 'a daemon not run by root: noattr and nosys lose what an ACL denies, and grants' '
-		unshare --mount --propagation private \
-			sh "$ns/ns-inner.sh" "$uo" "$fp" "$ns" $uid_m $uid_x $gid_g >ns.out &&
-		cat ns.out && is "passthrough Permission denied,secret
+test_expect_setup USERNS 'a user O, a tree of its own, a fuse.conf and a /dev/fuse for a namespace' '
+	uo=fpxo$$ && ns=$tmp/ns &&
+	fn_at_exit "groupdel $uo" &&
+	fn_at_exit "id $uo && fn_retry userdel $uo" &&
+	fn_retry useradd -M -U -s /bin/sh "$uo" && id "$uo" &&
+	mkdir "$ns" "$ns/back" "$ns/mnt" && chmod 755 "$ns" &&
+	fn_at_exit "[ ! -f $ns/pid ] || kill \$(cat $ns/pid)" &&
+	echo secret >"$ns/back/deny" && echo secret >"$ns/back/grant" &&
+	chown -R "$uo:$gid_g" "$ns/back" && chown "$uo" "$ns/mnt" &&
+	chmod 640 "$ns/back/deny" && chmod 600 "$ns/back/grant" &&
+	setfacl -m u:$uid_m:---,m::rw- "$ns/back/deny" &&
+	setfacl -m u:$uid_x:r "$ns/back/grant" &&
+	echo user_allow_other >"$ns/fuse.conf" &&
+	mknod "$ns/fuse" c 10 229 && chmod 666 "$ns/fuse" &&
+	cp ns-inner.sh "$ns/"'
+
+test_expect_success USERNS 'a daemon not run by root: noattr and nosys lose what an ACL denies, and grants' '
+	unshare --mount --propagation private \
+		sh "$ns/ns-inner.sh" "$uo" "$fp" "$ns" $uid_m $uid_x $gid_g >ns.out &&
+	cat ns.out && is "passthrough Permission denied,secret
 noattr secret,Permission denied
 nosys secret,Permission denied" "$(cat ns.out)" "M reads deny, X reads grant" &&
-		! grep -q " $ns/mnt " /proc/self/mounts'
-else
-	test_skip 'a daemon not run by root' 'useradd, unshare or mknod missing'
-fi
+	! grep -q " $ns/mnt " /proc/self/mounts'
 
 test_done

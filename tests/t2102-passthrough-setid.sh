@@ -9,7 +9,7 @@ fn_require_cmd useradd userdel groupdel setpriv chgrp timeout
 
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3) || skip_all "python3 not installed"
-ops="$FN_SRCDIR/tests/fpsetid.py"
+ops="$FN_SRCDIR/tests/helpers/fpsetid.py"
 u=fnsid$$
 
 # The kernel's rules (setattr_should_drop_suidgid(), Linux 6.18), for a

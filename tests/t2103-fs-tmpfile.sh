@@ -24,8 +24,13 @@ user=4242	# an unprivileged uid and gid (no account needed)
 # what tf prints for root's new file: 0666 under umask 027, 1 MiB + 3
 new='0640 0:0 nlink=0 size=1048579 read=ok'
 
+# TMPFILE: the build serves O_TMPFILE; PASSTHROUGH: the mount passes file
+# data through the kernel (known once it is made)
 built=0
 "$fp" --version | grep -qx 'O_TMPFILE: yes' && built=1
+if [ $built = 1 ]; then
+	test_set_prereq TMPFILE
+fi
 
 st()
 {
@@ -152,15 +157,16 @@ test_expect_setup "an ext4 backing directory and the mount (O_TMPFILE built: $bu
 	fn_mount back mnt allow_other &&
 	pt=$(st fs_passthrough_active)
 '
+if [ "${pt:-0}" = 1 ]; then
+	test_set_prereq PASSTHROUGH
+fi
 
-if [ $built = 1 ]; then
-
-test_expect_success 'mode after the umask, owner, st_nlink 0, data read back' '
+test_expect_success TMPFILE 'mode after the umask, owner, st_nlink 0, data read back' '
 	out=$(tf mnt/d) && test "$out" = "$(tf back/nat)" &&
 	test "$out" = "$new" &&
 	test -z "$(ls -A back/d)"'
 
-test_expect_success 'linkat AT_EMPTY_PATH: st_nlink 0, then 1; the data is in the backing file' '
+test_expect_success TMPFILE 'linkat AT_EMPTY_PATH: st_nlink 0, then 1; the data is in the backing file' '
 	out=$(tf mnt/d empty:mnt/d/e1) &&
 	test "$out" = "$(tf back/nat empty:back/nat/e1)" &&
 	test "$out" = "$new link=ok nlink=1" &&
@@ -168,39 +174,37 @@ test_expect_success 'linkat AT_EMPTY_PATH: st_nlink 0, then 1; the data is in th
 	test "$(stat -c "%a %u:%g %h %s" back/d/e1)" = "640 0:0 1 1048579" &&
 	test "$(stat -c "%i %h" mnt/d/e1)" = "$(stat -c "%i %h" back/d/e1)"'
 
-test_expect_success 'linkat of /proc/self/fd/N, AT_SYMLINK_FOLLOW: the same' '
+test_expect_success TMPFILE 'linkat of /proc/self/fd/N, AT_SYMLINK_FOLLOW: the same' '
 	out=$(tf mnt/d proc:mnt/d/p1) &&
 	test "$out" = "$(tf back/nat proc:back/nat/p1)" &&
 	test "$out" = "$new link=ok nlink=1" &&
 	cmp ref back/d/p1 && cmp ref mnt/d/p1 &&
 	test "$(stat -c "%a %h %s" back/d/p1)" = "640 1 1048579"'
 
-test_expect_success 'O_TMPFILE|O_EXCL: either link is refused, ENOENT' '
+test_expect_success TMPFILE 'O_TMPFILE|O_EXCL: either link is refused, ENOENT' '
 	out=$(tf mnt/d excl empty:mnt/d/x1 proc:mnt/d/x2) &&
 	test "$out" = "$(tf back/nat excl empty:back/nat/x1 proc:back/nat/x2)" &&
 	test "$out" = "$new link=ENOENT link=ENOENT" &&
 	test "$(ls -A back/d | sort | tr "\n" " ")" = "e1 p1 "'
 
-test_expect_success "a user ($user) through allow_other: the file is the caller's" '
+test_expect_success TMPFILE "a user ($user) through allow_other: the file is the caller's" '
 	out=$(tf_user mnt/pub proc:mnt/pub/u1) &&
 	test "$out" = "$(tf_user back/upub proc:back/upub/u1)" &&
 	test "$out" = "0640 $user:$user nlink=0 size=1048579 read=ok link=ok nlink=1" &&
 	test "$(stat -c "%a %u:%g" back/pub/u1)" = "640 $user:$user" &&
 	cmp ref back/pub/u1'
 
-test_expect_success '/.stats: fs_tmpfile_ops counts each O_TMPFILE open' '
+test_expect_success TMPFILE '/.stats: fs_tmpfile_ops counts each O_TMPFILE open' '
 	echo reset >mnt/.stats && tf mnt/d >/dev/null &&
 	tf mnt/d excl >/dev/null && tf mnt/f >/dev/null &&
 	test "$(st fs_tmpfile_ops)" = 2 && test "$(st fs_create_ops)" = 0'
 
-if [ "$pt" = 1 ]; then
-test_expect_success 'kernel passthrough: registered, data never reaches the daemon' '
+test_expect_success TMPFILE,PASSTHROUGH 'kernel passthrough: registered, data never reaches the daemon' '
 	before=$(st fs_open_files) && echo reset >mnt/.stats &&
 	test "$(tf mnt/d stats:mnt)" = \
 	     "$new fs_open_files=$((before + 1)) fs_passthrough_opens=1 fs_read_ops=0 fs_write_ops=0" &&
 	wait_stat fs_open_files $before'
-else
-test_expect_success 'without kernel passthrough: the daemon serves the data' '
+test_expect_success TMPFILE,!PASSTHROUGH 'without kernel passthrough: the daemon serves the data' '
 	before=$(st fs_open_files) && echo reset >mnt/.stats &&
 	out=$(tf mnt/d stats:mnt) &&
 	case $out in
@@ -208,9 +212,8 @@ test_expect_success 'without kernel passthrough: the daemon serves the data' '
 	*) echo "$out"; false ;;
 	esac &&
 	wait_stat fs_open_files $before'
-fi
 
-test_expect_success 'closed unlinked: the inode is forgotten and freed, nothing is left' '
+test_expect_success TMPFILE 'closed unlinked: the inode is forgotten and freed, nothing is left' '
 	wait_unlinked && inodes=$(st fs_inodes) && free=$(stat -f -c %d back) &&
 	ls -A back/d >names && open=$(st fs_open_files) &&
 	test "$(tf mnt/d)" = "$new" &&
@@ -218,19 +221,15 @@ test_expect_success 'closed unlinked: the inode is forgotten and freed, nothing 
 	wait_stat fs_open_files $open && test "$(stat -f -c %d back)" = $free &&
 	ls -A back/d >names.after && cmp names names.after'
 
-else
-
-test_expect_success 'O_TMPFILE: EOPNOTSUPP (libfuse < 3.17), also as a user' '
+test_expect_success !TMPFILE 'O_TMPFILE: EOPNOTSUPP (libfuse < 3.17), also as a user' '
 	test "$(tf mnt/d)" = EOPNOTSUPP &&
 	test "$(tf mnt/d excl proc:mnt/d/x1)" = EOPNOTSUPP &&
 	test "$(tf_user mnt/pub proc:mnt/pub/u1)" = EOPNOTSUPP &&
 	test "$(tf back/nat)" = "$new" &&
 	test -z "$(ls -A back/d)" && test -z "$(ls -A back/pub)"'
 
-test_expect_success '/.stats: fs_tmpfile_ops stays 0, nothing is open' '
+test_expect_success !TMPFILE '/.stats: fs_tmpfile_ops stays 0, nothing is open' '
 	test "$(st fs_tmpfile_ops)" = 0 && test "$(st fs_open_files)" = 0'
-
-fi
 
 # the VFS refuses these before any request, in every build
 test_expect_success 'refused as natively: a file, a missing directory, O_RDONLY, no write access' '

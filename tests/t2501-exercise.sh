@@ -9,13 +9,13 @@
 # read is checked against an in-memory model; through a mount the backing
 # files are compared too after each fsync'd whole-file check.  The seeds
 # are printed so that a failure can be replayed:
-#	tests/fpexercise --seed N --ops 100000 --size 1M DIR
+#	tests/helpers/fpexercise --seed N --ops 100000 --size 1M DIR
 
 test_description='fpexercise: 100,000 random operations per run, natively and through fnpassfs'
 . "$(dirname "$0")/lib/test-lib.sh"
 
-fpx=$FN_BUILDDIR/tests/fpexercise
-[ -x "$fpx" ] || skip_all "tests/fpexercise not built (make check builds it)"
+fpx=$FN_BUILDDIR/tests/helpers/fpexercise
+[ -x "$fpx" ] || skip_all "tests/helpers/fpexercise not built (make check builds it)"
 fn_require_root
 fn_require_fuse
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# t2502: the differential test.  tests/fpdiff.py is one script of file
+# t2502: the differential test.  tests/helpers/fpdiff.py is one script of file
 # operations (open flags, read, write, truncate, chmod, chown, nanosecond
 # utimensat, mkdir, rmdir, unlink, rename with its flags, link, symlink,
 # mknod, statfs, xattrs, POSIX ACLs, file capabilities, fallocate modes,
@@ -23,7 +23,7 @@ fn_require_cmd useradd userdel setpriv
 # the system's python3: an unprivileged user must be able to run it
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3) || skip_all "python3 not installed"
-ops=$FN_SRCDIR/tests/fpdiff.py
+ops=$FN_SRCDIR/tests/helpers/fpdiff.py
 user=fntest$$
 
 # run_ops DIR OUT [USER]: the operations in DIR, as root or as USER

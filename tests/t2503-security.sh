@@ -5,7 +5,7 @@
 # root-owned tree (files 0600, 0640, 0644, 0660, 0666; directories 0700,
 # 0755, 0770, 1777 sticky, 2775 setgid); two unprivileged users A and B,
 # made here with a shared group, read, write, create, chown, chmod and
-# delete in it (tests/fpdiff.py sec-run: A, then B against A's files,
+# delete in it (tests/helpers/fpdiff.py sec-run: A, then B against A's files,
 # then A again; root dumps the tree).  Each user must be able to do
 # exactly what they can on the backing directory: the same operations run
 # on a native copy of the tree are the expectation, so nothing is
@@ -23,7 +23,7 @@ fn_require_cmd useradd userdel groupadd groupdel setpriv
 # the system's python3: unprivileged users must be able to run it
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3) || skip_all "python3 not installed"
-ops=$FN_SRCDIR/tests/fpdiff.py
+ops=$FN_SRCDIR/tests/helpers/fpdiff.py
 grp=fntg$$
 ua=fnta$$
 ub=fntb$$

@@ -5,7 +5,8 @@
 # the command leaves behind: its output files (every path under the
 # working directory), stdout, stderr and exit
 # status.  The run with the library appends its statistics (FNACCEL_STATS)
-# to a file, which pl_stat sums over the processes of the run.
+# to a file, which fn_stat (test-lib.sh) sums over the processes of the
+# run.
 #
 # Without a built library the tests skip, unless FN_PL_NOLIB=1 asks for a
 # dry run in which both runs are plain (to develop the tests themselves).
@@ -13,20 +14,15 @@
 PL_LIB=${FN_PL_LIB:-$FN_BUILDDIR/preload/.libs/libfnaccel.so}
 if [ "${FN_PL_NOLIB:-0}" = 1 ]; then
 	PL_LIB=
+	# nothing is counted in a dry run: no count is checked
+	fn_expect_stat() { :; }
 elif [ ! -f "$PL_LIB" ]; then
 	skip_all "preload/.libs/libfnaccel.so not built"
 fi
-PL_TESTS=$FN_BUILDDIR/tests
+PL_HELPERS=$FN_BUILDDIR/tests/helpers
 PL_PY=python3
 [ -x /usr/bin/python3 ] && PL_PY=/usr/bin/python3
-export PL_PY PL_TESTS
-
-# pl_stat FILE KEY: KEY summed over every process block in a stats dump
-pl_stat()
-{
-	awk -v k="$2" '$1 == k { s += $2 } END { printf "%.0f\n", s }' "$1" \
-		2>/dev/null || echo 0
-}
+export PL_PY PL_HELPERS
 
 # pl_with ENV... -- CMD...: run CMD under the library with the FNACCEL_*
 # assignments ENV (FNACCEL_STATS included by the caller)
@@ -129,35 +125,9 @@ pl_case()
 # (a substituted write or a sendfile done as an engine copy)
 pl_accelerated()
 {
-	[ "$(pl_stat "$1" preload_write_substituted_ops)" -gt 0 ] ||
-	[ "$(pl_stat "$1" preload_sendfile_ops)" -gt 0 ]
-}
-
-# pl_all_shared FILE: every extent of FILE is shared (FIEMAP 0x2000),
-# and it has at least one
-pl_all_shared()
-{
-	xfs_io -r -c 'fiemap -v' "$1" | awk '
-		NR > 2 && $3 != "hole" {
-			n++
-			# FIEMAP_EXTENT_SHARED is 0x2000: bit 1 of the 4th digit
-			if ($NF !~ /[2367abefABEF]...$/)
-				bad++
-		}
-		END { exit !(n > 0 && bad == 0) }'
-}
-
-# pl_is STATS KEY WANT: the summed KEY is WANT (says what it saw if not);
-# always true in a dry run
-pl_is()
-{
-	local got
-
-	[ -n "$PL_LIB" ] || return 0
-	got=$(pl_stat "$1" "$2")
-	[ "$got" = "$3" ] && return 0
-	echo "$2 = $got, want $3"
-	return 1
+	[ -n "$PL_LIB" ] || return 1
+	[ "$(fn_stat preload_write_substituted_ops "$1")" -gt 0 ] ||
+	[ "$(fn_stat preload_sendfile_ops "$1")" -gt 0 ]
 }
 
 # pl_breakdown STATS: the preload's non-zero keys on one line, for diag
@@ -174,7 +144,7 @@ pl_ge()
 	local got
 
 	[ -n "$PL_LIB" ] || return 0
-	got=$(pl_stat "$1" "$2")
+	got=$(fn_stat "$2" "$1") || return 1
 	[ "$got" -ge "$3" ] && return 0
 	echo "$2 = $got, want at least $3"
 	return 1
@@ -185,13 +155,13 @@ pl_sum_is()
 {
 	local st=$1 want=$2 k v sum=0
 
+	[ -n "$PL_LIB" ] || return 0
 	shift 2
 	for k; do
-		v=$(pl_stat "$st" "$k")
+		v=$(fn_stat "$k" "$st") || return 1
 		echo "$k = $v"
 		sum=$((sum + v))
 	done
-	[ -n "$PL_LIB" ] || return 0
 	[ "$sum" = "$want" ] && return 0
 	echo "sum $sum, want $want"
 	return 1

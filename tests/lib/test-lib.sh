@@ -63,40 +63,63 @@ skip_all()
 
 # test_expect_success [PREREQ] 'what it shows' 'body': with PREREQ (one
 # name, or several joined by commas), the test is skipped unless each
-# was set with test_set_prereq
+# was set with test_set_prereq (and each !NAME was not)
 test_expect_success()
 {
 	if [ $# = 3 ]; then
-		if ! test_have_prereq "$1"; then
-			test_skip "$2" "missing $1"
-			return 0
-		fi
+		fn_prereq_or_skip "$1" "$2" || return 0
 		shift
 	fi
-	local desc=$1 body=$2
+	local fn_desc=$1 fn_body=$2
 	fn_test_count=$((fn_test_count + 1))
-	if (eval "$body") >"$fn_trash/.out.$fn_test_count" 2>&1; then
-		echo "ok $fn_test_count - $desc"
-	else
-		fn_test_failed=$((fn_test_failed + 1))
-		echo "not ok $fn_test_count - $desc"
-		sed -e 's/^/#	/' "$fn_trash/.out.$fn_test_count"
-	fi
+	(eval "$fn_body") >"$fn_trash/.out.$fn_test_count" 2>&1
+	fn_test_result $? "$fn_desc"
 }
 
-# Like test_expect_success, but the body runs in this shell, so the
-# variables it sets stay for the tests after it (use for setup).
+# test_expect_setup [PREREQ] 'what' 'body': like test_expect_success,
+# but the body runs in this shell, so the variables it sets stay for the
+# tests after it (use for setup).  Its own names are fn_-prefixed, so a
+# body may set any other variable (and its arguments, with set --).
 test_expect_setup()
 {
-	local desc=$1 body=$2
-	fn_test_count=$((fn_test_count + 1))
-	if eval "$body" >"$fn_trash/.out.$fn_test_count" 2>&1; then
-		echo "ok $fn_test_count - $desc"
-	else
-		fn_test_failed=$((fn_test_failed + 1))
-		echo "not ok $fn_test_count - $desc"
-		sed -e 's/^/#	/' "$fn_trash/.out.$fn_test_count"
+	if [ $# = 3 ]; then
+		fn_prereq_or_skip "$1" "$2" || return 0
+		shift
 	fi
+	local fn_desc=$1 fn_body=$2
+	fn_test_count=$((fn_test_count + 1))
+	eval "$fn_body" >"$fn_trash/.out.$fn_test_count" 2>&1
+	fn_test_result $? "$fn_desc"
+}
+
+# fn_prereq_or_skip PREREQ DESC: PREREQ holds; else the test DESC says
+# skip, and why: "missing NAME", or "only without NAME" for a !NAME
+fn_prereq_or_skip()
+{
+	local IFS=, p why=
+	for p in $1; do
+		test_have_prereq "$p" && continue
+		case $p in
+		!*) why="$why${why:+, }only without ${p#!}" ;;
+		*) why="$why${why:+, }missing $p" ;;
+		esac
+	done
+	[ -z "$why" ] && return 0
+	test_skip "$2" "$why"
+	return 1
+}
+
+# fn_test_result STATUS DESC: the TAP line of the test just run, and its
+# output as diagnostics when it failed
+fn_test_result()
+{
+	if [ "$1" = 0 ]; then
+		echo "ok $fn_test_count - $2"
+		return 0
+	fi
+	fn_test_failed=$((fn_test_failed + 1))
+	echo "not ok $fn_test_count - $2"
+	sed -e 's/^/#	/' "$fn_trash/.out.$fn_test_count"
 }
 
 # test_set_prereq NAME: what tests named by NAME need is here
@@ -417,10 +440,11 @@ fn_preload()
 	FNACCEL_STATS=$stats LD_PRELOAD=$FN_PRELOAD_LIB "$@"
 }
 
-# fn_stat KEY FILE: KEY's value summed over all blocks of FILE (0 if none)
+# fn_stat KEY FILE: KEY's value summed over all blocks of FILE (0 if none);
+# %.0f, as mawk's %d stops at 2^31 - 1
 fn_stat()
 {
-	awk -v k="$1" '$1 == k { s += $2 } END { printf "%d\n", s }' "$2"
+	awk -v k="$1" '$1 == k { s += $2 } END { printf "%.0f\n", s }' "$2"
 }
 
 # fn_expect_stat KEY VALUE FILE: KEY sums to exactly VALUE in FILE
