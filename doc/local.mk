@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # doc/local.mk: hand-written man pages and the performance guide
 dist_man_MANS += %reldir%/libfncopy.3
 dist_man_MANS += %reldir%/fnpassfs.1

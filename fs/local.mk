@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fs/local.mk: fnpassfs, the passthrough file system daemon
 bin_PROGRAMS += %reldir%/fnpassfs
 %canon_reldir%_fnpassfs_SOURCES = \

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # preload/local.mk: libfnaccel.so, the LD_PRELOAD interposer, and fnaccel
 #
 # An LD_PRELOAD module, no soname version.  The engine's objects come in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/local.mk: TAP tests, run by make check (tap-driver.sh) and prove
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
 	$(top_srcdir)/build-aux/tap-driver.sh
@@ -178,3 +179,6 @@ TESTS += %reldir%/t9011-fs-bench-smoke.sh
 EXTRA_DIST += %reldir%/t9011-fs-bench-smoke.sh
 TESTS += %reldir%/t9003-abi-preload.sh
 EXTRA_DIST += %reldir%/t9003-abi-preload.sh
+# t9004: one licence in every file; COPYING and NEWS in the tarball
+TESTS += %reldir%/t9004-licence.sh
+EXTRA_DIST += %reldir%/t9004-licence.sh

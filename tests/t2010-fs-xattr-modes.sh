@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2010: -o xattr=passthrough|noattr|nosys (issue 11).  For each mode,
 # root mounts with allow_other (default_permissions, each request as the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnpassfs: set-id bits after a write by a user who is not
 the owner, natively and through the mount, with kernel passthrough'
 . "$(dirname "$0")/lib/test-lib.sh"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2103: O_TMPFILE through the mount.  Built with libfuse >= 3.17
 # (fnpassfs --version: "O_TMPFILE: yes"), an unnamed file is made as the

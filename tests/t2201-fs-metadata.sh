@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnpassfs: cached listings, negative entries, setuid on write,
 ACLs in the kernel'
 . "$(dirname "$0")/lib/test-lib.sh"

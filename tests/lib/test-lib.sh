@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test-lib.sh: the shell side of our TAP tests, sourced by tNNNN-*.sh.
 #
 # A test script sets test_description, sources this file, then runs
