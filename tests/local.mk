@@ -125,9 +125,15 @@ FP_TESTS = \
 	%reldir%/t2009-fs-dir-perms.sh \
 	%reldir%/t2010-fs-xattr-modes.sh \
 	%reldir%/t2011-fs-lookup-known.sh \
+	%reldir%/t2012-fs-mount-helper.sh \
 	%reldir%/t3001-stats.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)
+# t2012's mount.fnpassfs: the helper, running the build tree's fnpassfs
+check_PROGRAMS += %reldir%/mount.fnpassfs
+%canon_reldir%_mount_fnpassfs_SOURCES = fs/mount.c
+%canon_reldir%_mount_fnpassfs_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFP_FNPASSFS='"$(abs_top_builddir)/fs/fnpassfs"'
 # t2102's helper: one write-like operation as a user
 EXTRA_DIST += %reldir%/fpsetid.py
 # t2003's helper: renameat2, O_TMPFILE, fallocate, SEEK_DATA, mmap, locks
