@@ -188,3 +188,6 @@ EXTRA_DIST += %reldir%/t9003-abi-preload.sh
 # t9004: one licence in every file; COPYING and NEWS in the tarball
 TESTS += %reldir%/t9004-licence.sh
 EXTRA_DIST += %reldir%/t9004-licence.sh
+# t9005: the bash completion of fnpassfs and fnaccel against their options
+TESTS += %reldir%/t9005-completion.sh
+EXTRA_DIST += %reldir%/t9005-completion.sh
