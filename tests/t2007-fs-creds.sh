@@ -5,6 +5,8 @@ test_description='fnpassfs: run by root with allow_other, acts as each caller'
 fn_require_root
 fn_require_fuse
 fn_require_cmd useradd userdel runuser
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 user=fpcr$$
 as_user()

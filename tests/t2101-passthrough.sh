@@ -5,6 +5,8 @@ test_description='fnpassfs: kernel FUSE passthrough of file data'
 fn_require_root
 fn_require_fuse
 fn_require_cmd python3 setpriv
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 fp=$FN_BUILDDIR/fs/fnpassfs
 

@@ -6,6 +6,8 @@ ACLs in the kernel'
 fn_require_root
 fn_require_fuse
 fn_require_cmd setpriv truncate setfacl python3
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 # rd MNT: readdir requests that reached the daemon of MNT
 rd()
