@@ -74,7 +74,10 @@ fn_remove_dir()
 # fn_users_trash)
 fn_trash_link=
 if [ -L "$fn_trash" ]; then
-	fn_remove_dir "$(readlink "$fn_trash")" || exit 1
+	case $(readlink "$fn_trash") in
+	/tmp/fnaccel-"$fn_test_name".*)
+		fn_remove_dir "$(readlink "$fn_trash")" || exit 1 ;;
+	esac
 	rm -f "$fn_trash"
 fi
 fn_remove_dir "$fn_trash" || exit 1
