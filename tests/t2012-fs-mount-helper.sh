@@ -43,12 +43,14 @@ unmounted()
 	return 1
 }
 
-# make's value of VARIABLE in the build tree
+# make's value of VARIABLE in the build tree (the line marked: make run
+# from make check may say more)
 make_value()
 {
-	printf "fn-value:\n\t@echo \$(%s)\n" "$1" |
+	printf "fn-value:\n\t@echo \"fn-value: \$(%s)\"\n" "$1" |
 		make -s --no-print-directory -C "$FN_BUILDDIR" \
-			-f Makefile -f - fn-value
+			-f Makefile -f - fn-value 2>/dev/null |
+		sed -n "s/^fn-value: //p"
 }
 
 test_expect_setup 'in this namespace, /sbin has the mount.fnpassfs of the build tree' '

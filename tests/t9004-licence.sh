@@ -12,12 +12,14 @@ if command -v git >/dev/null 2>&1 &&
 	test_set_prereq GIT
 fi
 
-# make's value of DISTFILES: what make dist puts in the tarball
+# make's value of DISTFILES: what make dist puts in the tarball (the
+# line marked: make run from make check may say more)
 distfiles()
 {
-	printf "fn-distfiles:\n\t@echo \$(DISTFILES)\n" |
+	printf "fn-distfiles:\n\t@echo \"fn-distfiles: \$(DISTFILES)\"\n" |
 		make -s --no-print-directory -C "$FN_BUILDDIR" \
-			-f Makefile -f - fn-distfiles
+			-f Makefile -f - fn-distfiles 2>/dev/null |
+		sed -n "s/^fn-distfiles: //p"
 }
 
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
