@@ -4,11 +4,12 @@ test_description='licence: one SPDX line in every file, COPYING and NEWS shipped
 . "$(dirname "$0")/lib/test-lib.sh"
 
 # The files of the project as git tracks them, when the source tree is a
-# clone (a dist tree, as make distcheck unpacks it, has no .git).  Text
-# that is documentation (Markdown, README, COPYING, NEWS) and debian/,
-# whose licence debian/copyright states, carry no SPDX line.
+# clone (a dist tree, as make distcheck unpacks it, is none, even inside
+# a clone).  Text that is documentation (Markdown, README, COPYING, NEWS)
+# and debian/, whose licence debian/copyright states, carry no SPDX line.
 if command -v git >/dev/null 2>&1 &&
-   git -C "$FN_SRCDIR" rev-parse --show-toplevel >/dev/null 2>&1; then
+   [ "$(git -C "$FN_SRCDIR" rev-parse --show-toplevel 2>/dev/null)" = \
+     "$(cd "$FN_SRCDIR" && pwd -P)" ]; then
 	test_set_prereq GIT
 fi
 
