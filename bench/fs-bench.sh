@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fs-bench.sh: fnpassfs against the native directory it serves, in one run.
 #
 #	bench/fs-bench.sh [--dir DIR] [--ext4 SIZE] [--size 1G] [--runs 3]

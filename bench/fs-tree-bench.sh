@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fs-tree-bench.sh: fnpassfs over a tree of a million files, under
 # descriptor limits: what the daemon holds and what fails.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/local.mk: benchmarks, built and run by `make bench`, never by make
 # check
 #

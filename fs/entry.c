@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * entry.c: entries and attributes: lookup and forget, getattr and
  * setattr, and the calls that make, link, remove and rename names.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * file.c: open files: open, create and tmpfile, then read, write, flush,
  * release, fsync, fallocate, lseek and copy_file_range.

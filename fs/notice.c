@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * notice.c: messages a user of fnpassfs must read whatever the build's
  * logging (the FN_LOG_* calls compile to nothing by default): that a

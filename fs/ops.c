@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * ops.c: fnpassfs's request handlers: their table, init, statfs and
  * access, and the helpers they all share.

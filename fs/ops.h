@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ops.h: what the files of fnpassfs's request handlers share among
  * themselves: ops.c (the table and the small helpers), creds.c, entry.c,

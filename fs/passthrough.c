@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * passthrough.c: kernel FUSE passthrough of file data (Linux 6.9+).
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * xattr.c: extended attributes: setxattr, getxattr, listxattr and
  * removexattr of the backing file, as the caller, through

@@ -6,21 +6,28 @@
  * It is not part of the installed library, which reads no environment:
  * a program linking libfncopy behaves the same whatever its environment
  * holds.  The preload, fnpassfs and fnbench call fn_env_apply() once at
- * startup.  It runs in the preload's constructor: no stdio, raw write(2).
+ * startup; fnaccel calls fn_env_check() before it runs a command, so a
+ * bad value is said once, not once by each process of the command.  It
+ * runs in the preload's constructor: no stdio, raw write(2).
  */
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fn_frontend.h"
 
-/* Say once on stderr that a variable was wrong, even without logging */
+/*
+ * Say once on stderr that a variable was wrong, even without logging;
+ * with drop, unset it too, so that the programs a front end runs take
+ * the default without saying it again
+ */
 static void fn_env_complain(const char *who, const char *name,
 			    const char *value, const char *why,
-			    const char *kept)
+			    const char *kept, bool drop)
 {
 	char line[512];
 	int n;
@@ -29,9 +36,11 @@ static void fn_env_complain(const char *who, const char *name,
 		     name, value, why, kept);
 	if (n > 0)
 		(void)!fn_sys_write(2, line, MIN((size_t)n, sizeof(line) - 1));
+	if (drop)
+		unsetenv(name);
 }
 
-void fn_env_apply(const char *who)
+static void fn_env_read(const char *who, bool drop)
 {
 	const char *s;
 	uint64_t v;
@@ -41,10 +50,10 @@ void fn_env_apply(const char *who)
 	if (s && *s) {
 		if (fn_parse_size(s, &v) < 0)
 			fn_env_complain(who, "FNACCEL_CHUNK_SIZE", s,
-					"not a size", "4M");
+					"not a size", "4M", drop);
 		else if (fn_set_chunk_size(v) < 0)
 			fn_env_complain(who, "FNACCEL_CHUNK_SIZE", s,
-					"out of range (64K..1G)", "4M");
+					"out of range (64K..1G)", "4M", drop);
 	}
 	s = getenv("FNACCEL_LOG");
 	if (s && *s) {
@@ -52,8 +61,18 @@ void fn_env_apply(const char *who)
 		if (lvl < 0 || fn_set_log_level(lvl) < 0)
 			fn_env_complain(who, "FNACCEL_LOG", s,
 					"not off, error, warn, info or debug",
-					"the default level");
+					"the default level", drop);
 	}
+}
+
+void fn_env_apply(const char *who)
+{
+	fn_env_read(who, false);
+}
+
+void fn_env_check(const char *who)
+{
+	fn_env_read(who, true);
 }
 
 int fn_parse_size(const char *s, uint64_t *out)

@@ -95,6 +95,13 @@ static inline uint64_t fn_hash_pair(uint64_t a, uint64_t b)
 void fn_env_apply(const char *who);
 
 /*
+ * The same for a front end that runs other programs under the preload
+ * (fnaccel): a bad variable is said once and then unset, so that those
+ * programs take the default without saying it again.
+ */
+void fn_env_check(const char *who);
+
+/*
  * Parse a size: digits with an optional K, M or G suffix (powers of 1024,
  * either case, an optional "iB"/"B" after it).  0 or -EINVAL; never
  * wraps (-ERANGE when the value does not fit in 64 bits).

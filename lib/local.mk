@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # lib/local.mk: libfncopy, the installed engine library
 #
 # The engine's objects are built once, into the convenience library

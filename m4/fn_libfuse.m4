@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fn_libfuse.m4: FN_CHECK_LIBFUSE, which libfuse3 fnpassfs builds against
 #
 #   --with-libfuse=system   the system's libfuse3 (>= 3.14)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fn_logging.m4: --enable-logging and --with-log-level
 #
 # FN_LOG_ENABLED is always defined, 0 or 1, so that disabled FN_LOG_*

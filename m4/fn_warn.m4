@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # fn_warn.m4: FN_WARNINGS sets FN_WARN_CFLAGS, the warnings our code builds with
 #
 # Each flag is kept only if the compiler accepts it with -Werror, so an

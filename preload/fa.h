@@ -84,8 +84,21 @@ struct fa_config {
 	uint64_t fs_magic[FA_FS_MAX];	/* FNACCEL_FS: statfs f_type */
 };
 
+/* The defaults, before the environment (env.c) */
+#define FA_CONFIG_DEFAULT { .verify_reread = true, .min_size = 64 * 1024 }
+
 /* Written by the constructor before fa_ready is set, then read only */
 extern struct fa_config fa_config;
+
+/*
+ * env.c: the FNACCEL_* variables of struct fa_config into c, each bad one
+ * said once as "WHO: NAME=VALUE: why" and its default kept; with drop
+ * (fnaccel, before it runs a command) a bad one is unset too, so the
+ * processes of the command do not say it again
+ */
+void fa_env_config(struct fa_config *c, const char *who, bool drop);
+void fa_complain(const char *who, const char *name, const char *value,
+		 const char *why);
 /* FNACCEL_LOG_FILE's descriptor, or -1; dropped if the program closes it */
 extern atomic_int fa_log_fd;
 extern atomic_bool fa_ready;

@@ -114,6 +114,19 @@ static void set_env(const char *name, const char *value)
 		fail(name, errno);
 }
 
+/*
+ * The FNACCEL_* values, its options' included: each bad one is said here
+ * once and unset, so that COMMAND's processes take the default without
+ * each saying it again
+ */
+static void check_env(void)
+{
+	struct fa_config c = FA_CONFIG_DEFAULT;
+
+	fn_env_check("fnaccel");
+	fa_env_config(&c, "fnaccel", true);
+}
+
 /* execvp, or a message and the shell's exit status for what failed */
 static void __attribute__((noreturn)) run(char **argv)
 {
@@ -419,6 +432,7 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage_error("missing COMMAND");
+	check_env();
 
 	lib = getenv("FNACCEL_LIBRARY");
 	if (lib == NULL || *lib == '\0')

@@ -25,17 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fa.h"
 #include "fa_fs.h"
 
-struct fa_config fa_config = {
-	.verify_reread = true,
-	.min_size = 64 * 1024,
-};
+/* The name the preload's messages start with */
+#define FA_WHO "libfnaccel"
+
+struct fa_config fa_config = FA_CONFIG_DEFAULT;
 atomic_bool fa_ready;
 atomic_int fa_log_fd = -1;
 
@@ -63,50 +62,6 @@ bool fa_fs_allowed(uint64_t magic)
 	return false;
 }
 
-static void fa_complain(const char *name, const char *value, const char *why)
-{
-	char line[512];
-	int n;
-
-	n = snprintf(line, sizeof(line), "libfnaccel: %s=%s: %s\n", name,
-		     value, why);
-	if (n > 0)
-		(void)!fn_sys_write(2, line, MIN((size_t)n, sizeof(line) - 1));
-}
-
-static void fa_fs_add(uint64_t magic, void *arg)
-{
-	struct fa_config *c = arg;
-
-	if (magic == UINT64_MAX)
-		c->fs_all = true;
-	else if (c->n_fs < FA_FS_MAX)
-		c->fs_magic[c->n_fs++] = magic;
-}
-
-/* FNACCEL_FS: 0, or -EINVAL with the list kept */
-static int fa_read_fs(const char *s)
-{
-	struct fa_config c = fa_config;
-	char def[FA_FS_LIST_LEN];
-	char why[FA_FS_LIST_LEN + 64];
-	const char *bad = NULL;
-
-	c.n_fs = 0;
-	c.fs_all = false;
-	if (fa_fs_parse(s, fa_fs_add, &c, &bad) < 0) {
-		fa_fs_default(def, sizeof(def));
-		snprintf(why, sizeof(why), "unknown file system, using %s",
-			 def);
-		fa_complain("FNACCEL_FS", s, why);
-		return -EINVAL;
-	}
-	fa_config.n_fs = c.n_fs;
-	fa_config.fs_all = c.fs_all;
-	memcpy(fa_config.fs_magic, c.fs_magic, sizeof(c.fs_magic));
-	return 0;
-}
-
 /* FNACCEL_STATS, made absolute now: the program may change directory */
 static void fa_set_stats_path(const char *s)
 {
@@ -116,7 +71,8 @@ static void fa_set_stats_path(const char *s)
 	if (s[0] == '/') {
 		n = snprintf(fa_stats_path, sizeof(fa_stats_path), "%s", s);
 	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
-		fa_complain("FNACCEL_STATS", s, "no current directory");
+		fa_complain(FA_WHO, "FNACCEL_STATS", s,
+			    "no current directory");
 		return;
 	} else {
 		n = snprintf(fa_stats_path, sizeof(fa_stats_path), "%s/%s",
@@ -124,53 +80,17 @@ static void fa_set_stats_path(const char *s)
 	}
 	if (n < 0 || (size_t)n >= sizeof(fa_stats_path)) {
 		fa_stats_path[0] = '\0';
-		fa_complain("FNACCEL_STATS", s, "path too long");
+		fa_complain(FA_WHO, "FNACCEL_STATS", s, "path too long");
 	}
-}
-
-static bool fa_env_true(const char *s)
-{
-	return s && *s && strcmp(s, "0") != 0 && strcasecmp(s, "no") != 0 &&
-	       strcasecmp(s, "false") != 0 && strcasecmp(s, "off") != 0;
 }
 
 static void fa_read_env(void)
 {
-	char def[FA_FS_LIST_LEN];
 	const char *s;
-	uint64_t v;
 	int fd;
 
-	fn_env_apply("libfnaccel");
-	fa_fs_default(def, sizeof(def));
-	(void)fa_read_fs(def);
-	fa_config.disabled = fa_env_true(getenv("FNACCEL_DISABLE"));
-	fa_config.cfr_fallback = fa_env_true(getenv("FNACCEL_CFR_FALLBACK"));
-	s = getenv("FNACCEL_MIN_SIZE");
-	if (s && *s) {
-		if (fn_parse_size(s, &v) < 0)
-			fa_complain("FNACCEL_MIN_SIZE", s,
-				    "not a size, using 64K");
-		else
-			fa_config.min_size = v ? v : 1;
-	}
-	/* A list of the user's asks for its data copies too */
-	s = getenv("FNACCEL_FS");
-	if (s && *s && fa_read_fs(s) == 0)
-		fa_config.data_copy = true;
-	s = getenv("FNACCEL_DATA_COPY");
-	if (s && *s)
-		fa_config.data_copy = fa_env_true(s);
-	s = getenv("FNACCEL_VERIFY");
-	if (s && *s) {
-		if (strcmp(s, "reread") == 0)
-			fa_config.verify_reread = true;
-		else if (strcmp(s, "hash") == 0)
-			fa_config.verify_reread = false;
-		else
-			fa_complain("FNACCEL_VERIFY", s,
-				    "not reread or hash, using reread");
-	}
+	fn_env_apply(FA_WHO);
+	fa_env_config(&fa_config, FA_WHO, false);
 	s = getenv("FNACCEL_LOG_FILE");
 	if (s && *s) {
 		/* Far above the program's own descriptors */
@@ -178,7 +98,8 @@ static void fa_read_env(void)
 				  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 				  0644);
 		if (fd < 0) {
-			fa_complain("FNACCEL_LOG_FILE", s, strerror(errno));
+			fa_complain(FA_WHO, "FNACCEL_LOG_FILE", s,
+				    strerror(errno));
 		} else {
 			int hi = fcntl(fd, F_DUPFD_CLOEXEC, 900);
 
@@ -354,7 +275,7 @@ __attribute__((constructor(102))) static void fa_init(int argc, char **argv,
 	if (fa_shm_path[0]) {
 		ret = fa_slot_claim();
 		if (ret < 0 && ret != -ENOSPC)
-			fa_complain("FNACCEL_STATS_SHM", fa_shm_path,
+			fa_complain(FA_WHO, "FNACCEL_STATS_SHM", fa_shm_path,
 				    strerror(-ret));
 	}
 	pthread_atfork(NULL, NULL, fa_atfork_child);

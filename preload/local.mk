@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # preload/local.mk: libfnaccel.so, the LD_PRELOAD interposer, and fnaccel
 #
 # An LD_PRELOAD module, no soname version.  The engine's objects come in
@@ -10,6 +11,7 @@ lib_LTLIBRARIES += %reldir%/libfnaccel.la
 	%reldir%/fa.h \
 	%reldir%/fa_fs.h \
 	%reldir%/dev.c \
+	%reldir%/env.c \
 	%reldir%/init.c \
 	%reldir%/interpose.c \
 	%reldir%/real.c \
@@ -25,7 +27,7 @@ EXTRA_DIST += %reldir%/exports.map
 # fnaccel COMMAND: runs COMMAND with the installed library preloaded
 bin_PROGRAMS += %reldir%/fnaccel
 %canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h \
-	%reldir%/fa.h %reldir%/stats.c
+	%reldir%/fa.h %reldir%/stats.c %reldir%/env.c
 %canon_reldir%_fnaccel_LDADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFA_LIBRARY_PATH='"$(libdir)/libfnaccel.so"'

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/local.mk: TAP tests, run by make check (tap-driver.sh) and prove
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
 	$(top_srcdir)/build-aux/tap-driver.sh
@@ -126,9 +127,15 @@ FP_TESTS = \
 	%reldir%/t2009-fs-dir-perms.sh \
 	%reldir%/t2010-fs-xattr-modes.sh \
 	%reldir%/t2011-fs-lookup-known.sh \
+	%reldir%/t2012-fs-mount-helper.sh \
 	%reldir%/t3001-stats.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)
+# t2012's mount.fnpassfs: the helper, running the build tree's fnpassfs
+check_PROGRAMS += %reldir%/mount.fnpassfs
+%canon_reldir%_mount_fnpassfs_SOURCES = fs/mount.c
+%canon_reldir%_mount_fnpassfs_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFP_FNPASSFS='"$(abs_top_builddir)/fs/fnpassfs"'
 # t2102's helper: one write-like operation as a user
 EXTRA_DIST += %reldir%/helpers/fpsetid.py
 # t2003's helper: renameat2, O_TMPFILE, fallocate, SEEK_DATA, mmap, locks
@@ -180,3 +187,9 @@ TESTS += %reldir%/t9011-fs-bench-smoke.sh
 EXTRA_DIST += %reldir%/t9011-fs-bench-smoke.sh
 TESTS += %reldir%/t9003-abi-preload.sh
 EXTRA_DIST += %reldir%/t9003-abi-preload.sh
+# t9004: one licence in every file; COPYING and NEWS in the tarball
+TESTS += %reldir%/t9004-licence.sh
+EXTRA_DIST += %reldir%/t9004-licence.sh
+# t9005: the bash completion of fnpassfs and fnaccel against their options
+TESTS += %reldir%/t9005-completion.sh
+EXTRA_DIST += %reldir%/t9005-completion.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnaccel COMMAND: options, exit status, --stats'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload
@@ -138,6 +138,43 @@ test_expect_success '--off: the library only forwards' '
 	cmp src c6 && fn_expect_stat processes 1 err &&
 	fn_expect_stat preload_sendfile_ops 0 err &&
 	fn_expect_stat copy_ops 0 err
+'
+
+# A bad FNACCEL_ value is said once per fnaccel run, by fnaccel, not once
+# by each process of the command; the processes take the default
+test_expect_success 'bad FNACCEL_ values: one line each for a three-process command' '
+	FNACCEL_MIN_SIZE=junk FNACCEL_CHUNK_SIZE=3K FNACCEL_LOG=loud \
+	FNACCEL_FS=xfs,bogus FNACCEL_VERIFY=junk \
+		"$FN_FNACCEL" --stats sh -c "busybox cp src c7; busybox cp src c8; true" \
+		>out 2>err &&
+	cmp src c7 && cmp src c8 && test $(fn_stat processes err) -ge 3 &&
+	grep -v "^fnaccel: statistics of \|^[a-z_0-9]* [0-9]*\$" err >said &&
+	sed "s/^fnaccel: FNACCEL_FS=xfs,bogus: unknown file system, using .*/FS/" \
+		said >got &&
+	{
+	echo "fnaccel: FNACCEL_CHUNK_SIZE=3K: out of range (64K..1G), using 4M"
+	echo "fnaccel: FNACCEL_LOG=loud: not off, error, warn, info or debug, using the default level"
+	echo "fnaccel: FNACCEL_MIN_SIZE=junk: not a size, using 64K"
+	echo FS
+	echo "fnaccel: FNACCEL_VERIFY=junk: not reread or hash, using reread"
+	} >expect &&
+	test_cmp expect got &&
+	fn_expect_stat copy_chunk_size 4194304 err
+'
+
+test_expect_success 'the processes do not see the bad values; good ones pass through' '
+	FNACCEL_MIN_SIZE=junk FNACCEL_VERIFY=hash \
+		"$FN_FNACCEL" sh -c "echo \${FNACCEL_MIN_SIZE-unset} \$FNACCEL_VERIFY" \
+		>out 2>err &&
+	echo "unset hash" >expect && test_cmp expect out &&
+	test "$(wc -l <err)" = 1
+'
+
+test_expect_success 'a bad value set inside the command is still said, by the process' '
+	"$FN_FNACCEL" sh -c "FNACCEL_MIN_SIZE=junk busybox cp src c9" 2>err &&
+	cmp src c9 &&
+	echo "libfnaccel: FNACCEL_MIN_SIZE=junk: not a size, using 64K" >expect &&
+	test_cmp expect err
 '
 
 test_done

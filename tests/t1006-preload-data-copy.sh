@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='preload: substituted only where copy_file_range reflinks or offloads'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload

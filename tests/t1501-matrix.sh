@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='preload: transparency matrix, programs x file systems x sizes'
 #
 # Every program copies every source size on every file system twice, once

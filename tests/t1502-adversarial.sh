@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='preload: adversarial copy loops see what they see without it'
 #
 # Each mode of tests/helpers/pl-adv runs without and with libfnaccel.so, with

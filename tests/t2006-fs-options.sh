@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnpassfs: what each mount option changes'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root

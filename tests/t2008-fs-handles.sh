@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2008: fnpassfs keeps inodes by file handle (issue 10, the interface in
 # the spec: -o fd_cache=N and the fs_handle* / fs_fd_cache* keys of

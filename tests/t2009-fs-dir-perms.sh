@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2009: a directory opens by its own permissions through fnpassfs (issue
 # 10).  Root mounts with -o allow_other (the daemon acts as each caller)

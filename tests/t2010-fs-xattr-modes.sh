@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2010: -o xattr=passthrough|noattr|nosys (issue 11).  For each mode,
 # root mounts with allow_other (default_permissions, each request as the
@@ -26,6 +26,8 @@ fn_require_root
 fn_require_fuse
 fn_require_cmd getfattr setfattr getfacl setfacl getcap setcap setpriv \
 	mktemp cmp
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 # the messages of cp, getfattr and the others, quotes included; the
 # modes of the files made here, and so the masks of their ACLs
@@ -555,11 +557,11 @@ test_expect_setup USERNS 'a user O, a tree of its own, a fuse.conf and a /dev/fu
 	setfacl -m u:$uid_x:r "$ns/back/grant" &&
 	echo user_allow_other >"$ns/fuse.conf" &&
 	mknod "$ns/fuse" c 10 229 && chmod 666 "$ns/fuse" &&
-	cp ns-inner.sh "$ns/"'
+	cp ns-inner.sh "$ns/" && fp_user=$(fn_users_copy "$fp")'
 
 test_expect_success USERNS 'a daemon not run by root: noattr and nosys lose what an ACL denies, and grants' '
 	unshare --mount --propagation private \
-		sh "$ns/ns-inner.sh" "$uo" "$fp" "$ns" $uid_m $uid_x $gid_g >ns.out &&
+		sh "$ns/ns-inner.sh" "$uo" "$fp_user" "$ns" $uid_m $uid_x $gid_g >ns.out &&
 	cat ns.out && is "passthrough Permission denied,secret
 noattr secret,Permission denied
 nosys secret,Permission denied" "$(cat ns.out)" "M reads deny, X reads grant" &&

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2011: a lookup of a name whose inode fnpassfs already knows is answered
 # with one fstatat(2), without opening the file (issue 11).  On an ext4

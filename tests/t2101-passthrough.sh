@@ -1,10 +1,12 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnpassfs: kernel FUSE passthrough of file data'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd python3 setpriv
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 fp=$FN_BUILDDIR/fs/fnpassfs
 

@@ -1,15 +1,17 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnpassfs: set-id bits after a write by a user who is not
 the owner, natively and through the mount, with kernel passthrough'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd useradd userdel groupdel setpriv chgrp timeout
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3) || skip_all "python3 not installed"
-ops="$FN_SRCDIR/tests/helpers/fpsetid.py"
+ops=$(fn_users_copy "$FN_SRCDIR/tests/helpers/fpsetid.py") || exit 1
 u=fnsid$$
 
 # The kernel's rules (setattr_should_drop_suidgid(), Linux 6.18), for a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # t2103: O_TMPFILE through the mount.  Built with libfuse >= 3.17
 # (fnpassfs --version: "O_TMPFILE: yes"), an unnamed file is made as the
@@ -15,6 +15,8 @@ test_description='fnpassfs: O_TMPFILE through the mount, as natively'
 fn_require_root
 fn_require_fuse
 fn_require_cmd python3 setpriv
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 fp=$FN_BUILDDIR/fs/fnpassfs
 # the system's python3: the unprivileged user must be able to run it

@@ -1,11 +1,13 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='fnpassfs: cached listings, negative entries, setuid on write,
 ACLs in the kernel'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_root
 fn_require_fuse
 fn_require_cmd setpriv truncate setfacl python3
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 # rd MNT: readdir requests that reached the daemon of MNT
 rd()

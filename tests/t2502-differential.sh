@@ -19,11 +19,13 @@ test_description='fnpassfs: the same file operations give the same results nativ
 fn_require_root
 fn_require_fuse
 fn_require_cmd useradd userdel setpriv
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 # the system's python3: an unprivileged user must be able to run it
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3) || skip_all "python3 not installed"
-ops=$FN_SRCDIR/tests/helpers/fpdiff.py
+ops=$(fn_users_copy "$FN_SRCDIR/tests/helpers/fpdiff.py") || exit 1
 user=fntest$$
 
 # run_ops DIR OUT [USER]: the operations in DIR, as root or as USER

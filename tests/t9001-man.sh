@@ -12,6 +12,7 @@ test_expect_success 'groff -man -ww -z: no warnings on any doc/*.[1-8]' '
 	n=0 &&
 	for page in "$FN_SRCDIR"/doc/*.[1-8]; do
 		test -f "$page" || continue
+		head -n 1 "$page" | grep -q "^\.so " && continue
 		n=$((n + 1))
 		groff -man -ww -z "$page" >out 2>&1 || { cat out; exit 1; }
 		if test -s out; then echo "$page:"; cat out; exit 1; fi
@@ -87,6 +88,43 @@ test_expect_success 'every -o option of fnpassfs --help has its entry in fnpassf
 	done <opts'
 
 # doc/design.md is the map of the tree: a new source file is named there
+# The pages as installed: man1/ man3/ man8/ ..., the link pages of the
+# build tree beside the written ones
+test_expect_setup 'the pages in the layout of an install' '
+	for page in "$FN_SRCDIR"/doc/*.[1-8] "$FN_BUILDDIR"/doc/*.[1-8]; do
+		test -f "$page" || continue
+		s=${page##*.} && mkdir -p "man/man$s" &&
+		cp "$page" "man/man$s/" || break
+	done &&
+	test -f man/man1/fnpassfs.1'
+
+test_expect_success 'man fn_copy_range: every function of fncopy.h has its link page' '
+	test "$(wc -l <functions)" -ge 9 &&
+	for f in $(cat functions); do
+		echo ".so man3/libfncopy.3" >expect &&
+		test_cmp expect "man/man3/$f.3" &&
+		(cd man && groff -s -man -Tascii -P-cbou "man3/$f.3") >out &&
+		grep -q "^LIBFNCOPY(3)" out || { echo "no page for $f"; exit 1; }
+	done'
+
+test_expect_success 'man mount.fnpassfs shows fnpassfs(1)' '
+	(cd man && groff -s -man -Tascii -P-cbou man8/mount.fnpassfs.8) >out &&
+	grep -q "^FNPASSFS(1)" out && grep -q "^ *mount(8), fstab and systemd" out'
+
+test_expect_success 'SEE ALSO names only pages of ours that are installed' '
+	for page in man/man*/*; do
+		sed -n "/^\.SH \"*SEE ALSO/,/^\.SH /p" "$page" |
+			sed -n "s/^\.BR \([^ ]*\) (\([1-8]\)).*/\1 \2/p"
+	done | sed "s/\\-/-/g" >refs &&
+	test "$(wc -l <refs)" -ge 10 &&
+	while read -r name s; do
+		case $name in
+		fnaccel|fnpassfs|fnstat|libfncopy|libfnaccel|fn_*|mount.fnpassfs)
+			test -f "man/man$s/$name.$s" ||
+				{ echo "no $name($s)"; exit 1; } ;;
+		esac
+	done <refs'
+
 test_expect_success 'doc/design.md names every source file of lib/, preload/ and fs/' '
 	ls "$FN_SRCDIR"/lib/*.[ch] "$FN_SRCDIR"/preload/*.[ch] \
 		"$FN_SRCDIR"/fs/*.[ch] >sources &&

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 test_description='ABI: libfnaccel.so exports the interposed libc names only'
 . "$(dirname "$0")/lib/test-lib.sh"
 fn_require_preload

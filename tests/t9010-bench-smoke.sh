@@ -10,6 +10,8 @@ test_description='fnbench: table, rows, new space, options'
 
 fn_require_root
 fn_require_cmd mkfs.xfs mkfs.ext4 setpriv
+# what the users run and reach is in a directory they can enter
+fn_users_trash || exit 1
 
 fnbench=$FN_BUILDDIR/bench/fnbench
 header='| size | path | median s | min-max s | MB/s | ratio | new space '\
@@ -28,7 +30,8 @@ bench_rows()
 test_expect_setup 'fnbench is built (make bench)' '
 	{ test -x "$fnbench" ||
 	  make -C "$FN_BUILDDIR" bench/fnbench >/dev/null; } &&
-	test -x "$fnbench"
+	test -x "$fnbench" &&
+	fnbench=$(fn_users_copy "$fnbench")
 '
 
 test_expect_success 'bad options exit 2 with a message' '

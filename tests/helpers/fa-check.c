@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * fa-check.c: copy patterns that try to fool libfnaccel.so's read/write
  * tracking, for t1005.  `fa-check SCENARIO SRC DST [OTHER]` copies SRC to

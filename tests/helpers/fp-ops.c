@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * fp-ops.c: file operations the shell has no command for, for the
  * fnpassfs tests.  Each prints one line: the result (0, an offset or

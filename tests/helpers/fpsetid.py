@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """fpsetid.py: one write-like operation on a file, for t2102.
 
 fpsetid.py OP FILE [SRC]: OP is one of write pwrite writev append otrunc

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # pl-lib.sh: helpers for the preload's transparency tests (t15xx), sourced
 # after test-lib.sh.  They run a command twice in the same directory, once
 # plainly and once with LD_PRELOAD=libfnaccel.so, and compare everything

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tap.c: the TAP producer behind tap.h.  Counts tests, checks the plan at
  * exit, and exits non-zero when a test failed or the count is off.

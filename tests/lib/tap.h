@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: MIT */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tap.h: a small TAP producer for our C tests.  The names and argument
  * order follow c-tap-harness's basic.h, so its basic.c could replace

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: MIT
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test-lib.sh: the shell side of our TAP tests, sourced by tNNNN-*.sh.
 #
 # A test script sets test_description, sources this file, then runs
@@ -50,7 +50,37 @@ trap 'exit 130' INT
 trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
-rm -rf "$fn_trash" || exit 1
+# fn_remove_dir DIR: rm -rf DIR, but never through a mount: what is
+# mounted below DIR is unmounted first (lazily if busy), and DIR is kept,
+# with a message, if something stays mounted there
+fn_remove_dir()
+{
+	local d m
+	[ -e "$1" ] || [ -L "$1" ] || return 0
+	d=$(cd "$1" 2>/dev/null && pwd -P) || d=$1
+	for m in $(awk -v d="$d/" 'index($2, d) == 1 { print $2 }' \
+			/proc/self/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	if awk -v d="$d/" 'index($2, d) == 1 { f = 1 } END { exit !f }' \
+			/proc/self/mounts; then
+		echo "# kept $1: a file system is still mounted below it"
+		return 1
+	fi
+	rm -rf "$1"
+}
+
+# The work directory of an earlier run, and where it pointed to (see
+# fn_users_trash)
+fn_trash_link=
+if [ -L "$fn_trash" ]; then
+	case $(readlink "$fn_trash") in
+	/tmp/fnaccel-"$fn_test_name".*)
+		fn_remove_dir "$(readlink "$fn_trash")" || exit 1 ;;
+	esac
+	rm -f "$fn_trash"
+fi
+fn_remove_dir "$fn_trash" || exit 1
 mkdir -p "$fn_trash" && cd "$fn_trash" || exit 1
 
 skip_all()
@@ -58,6 +88,7 @@ skip_all()
 	echo "1..0 # SKIP $*"
 	trap - EXIT
 	fn_run_cleanups
+	[ -z "$fn_trash_link" ] || fn_users_trash_remove
 	exit 0
 }
 
@@ -177,7 +208,8 @@ test_done()
 	echo "1..$fn_test_count"
 	fn_run_cleanups
 	if [ "$fn_test_failed" -eq 0 ]; then
-		cd "$FN_BUILDDIR" && rm -rf "$fn_trash"
+		cd "$FN_BUILDDIR" && fn_remove_dir "$fn_trash" &&
+		{ [ -z "$fn_trash_link" ] || rm -f "$fn_trash_link"; }
 		exit 0
 	fi
 	echo "# failed $fn_test_failed of $fn_test_count (kept $fn_trash)"
@@ -204,6 +236,37 @@ fn_require_fuse()
 {
 	[ -c /dev/fuse ] || skip_all "no /dev/fuse"
 	fn_require_cmd fusermount3
+}
+
+# ---- other users ---------------------------------------------------------
+
+# A test that runs something as another user (setpriv, runuser) needs
+# all that user reaches to be reachable, and a clone may sit under a home
+# of mode 0700 (/root/project), where no other user can enter the build
+# tree.  fn_users_trash, called before the first test, moves the work
+# directory to a mktemp -d of mode 0755 under /tmp (tests/trash.NAME
+# becomes a link to it; removed as the work directory is, kept with it
+# when a test fails); fn_users_copy FILE copies a program or script of
+# the tree into its bin/ and prints the copy's path.
+fn_users_trash()
+{
+	local d
+	d=$(mktemp -d "/tmp/fnaccel-$fn_test_name.XXXXXX") &&
+	chmod 755 "$d" && d=$(cd "$d" && pwd -P) || return 1
+	cd "$FN_BUILDDIR" && rmdir "$fn_trash" && ln -s "$d" "$fn_trash" &&
+	fn_trash_link=$fn_trash && fn_trash=$d && cd "$fn_trash"
+}
+
+fn_users_trash_remove()
+{
+	cd "$FN_BUILDDIR" && fn_remove_dir "$fn_trash" && rm -f "$fn_trash_link"
+}
+
+fn_users_copy()
+{
+	mkdir -p "$fn_trash/bin" && chmod 755 "$fn_trash/bin" &&
+	cp "$1" "$fn_trash/bin/" && chmod a+rX "$fn_trash/bin/${1##*/}" &&
+	echo "$fn_trash/bin/${1##*/}"
 }
 
 # ---- file systems --------------------------------------------------------

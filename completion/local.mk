@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# completion/local.mk: bash completion of fnaccel and fnpassfs, installed
+# where bash-completion loads a command's file when it is first completed
+# (configure --with-bash-completion-dir=DIR|no)
+EXTRA_DIST += %reldir%/fnaccel %reldir%/fnpassfs
+if FN_BASH_COMPLETION
+bashcompletion_DATA = %reldir%/fnaccel %reldir%/fnpassfs
+endif
