@@ -75,7 +75,7 @@ static inline bool fa_resolved(void)
 
 struct fa_config {
 	bool disabled;		/* FNACCEL_DISABLE: only forward */
-	bool verify_reread;	/* FNACCEL_VERIFY=reread (default) */
+	bool hash_all;		/* FNACCEL_VERIFY=hash: XXH3 of every byte */
 	bool cfr_fallback;	/* FNACCEL_CFR_FALLBACK=1 */
 	bool data_copy;		/* FNACCEL_DATA_COPY (default: FNACCEL_FS) */
 	uint64_t min_size;	/* FNACCEL_MIN_SIZE, default 64 KiB */

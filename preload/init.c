@@ -33,7 +33,6 @@
 #include "fa_fs.h"
 
 struct fa_config fa_config = {
-	.verify_reread = true,
 	.min_size = 64 * 1024,
 };
 atomic_bool fa_ready;
@@ -164,9 +163,9 @@ static void fa_read_env(void)
 	s = getenv("FNACCEL_VERIFY");
 	if (s && *s) {
 		if (strcmp(s, "reread") == 0)
-			fa_config.verify_reread = true;
+			fa_config.hash_all = false;
 		else if (strcmp(s, "hash") == 0)
-			fa_config.verify_reread = false;
+			fa_config.hash_all = true;
 		else
 			fa_complain("FNACCEL_VERIFY", s,
 				    "not reread or hash, using reread");

@@ -25,10 +25,10 @@
  *    the real write returns EFAULT;
  *  - the buffer's fingerprint is unchanged (fa_buf_hash()).
  *
- * After the copy the source is checked again and, with FNACCEL_VERIFY=reread
- * (the default), the copied range is read back from the source and
- * compared byte for byte with the buffer: a writer through a shared mmap
- * changes no timestamp.  A copy that cannot be proven right is repaired by writing
+ * After the copy the source is checked again and the copied range is read
+ * back from the source and compared byte for byte with the buffer, in
+ * every FNACCEL_VERIFY mode: a writer through a shared mmap changes no
+ * timestamp.  A copy that cannot be proven right is repaired by writing
  * the buffer over the range.  A short copy is completed by the real
  * write; a copy that copies nothing becomes the real write, and its
  * device pair is remembered.  The program sees the count and errno the
@@ -260,12 +260,15 @@ static bool fa_within_fsize(off_t off, size_t n)
 }
 
 /*
- * The buffer's fingerprint.  FNACCEL_VERIFY=hash: XXH3 of all of it, the
- * proof that it is unchanged.  reread: the re-read after the copy
- * compares every byte of the buffer with the source anyway, so this only
- * needs to catch the usual transforms before a copy is wasted on them:
- * XXH3 of 64 windows of 64 bytes spread over the buffer (a changed byte
- * it misses is caught by the re-read and repaired).
+ * The buffer's fingerprint, taken at the read and before the copy.  The
+ * re-read after the copy compares every byte of the buffer with the
+ * source in both modes, so this only needs to catch the usual transforms
+ * before a copy is wasted on them: XXH3 of 64 windows of 64 bytes spread
+ * over the buffer (a changed byte it misses is caught by the re-read and
+ * repaired).  FNACCEL_VERIFY=hash: XXH3 of all of it, which refuses every
+ * edited buffer before the copy.  No hash proves the source unchanged: a
+ * writer through a shared mapping changes no timestamp, so hash without
+ * the re-read wrote bytes the program never wrote.
  */
 #define FA_WINDOWS 64
 #define FA_WINDOW 64
@@ -276,7 +279,7 @@ static XXH64_hash_t fa_buf_hash(const char *buf, size_t len)
 	size_t step;
 	size_t i;
 
-	if (!fa_config.verify_reread || len <= FA_WINDOWS * FA_WINDOW * 2)
+	if (fa_config.hash_all || len <= FA_WINDOWS * FA_WINDOW * 2)
 		return XXH3_64bits(buf, len);
 	step = (len - FA_WINDOW) / (FA_WINDOWS - 1);
 	for (i = 0; i < FA_WINDOWS; i++)
@@ -501,8 +504,7 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	if (fa_gen(t->fd) != t->gen || fstat(t->fd, &now) < 0 ||
 	    !fa_same_file_state(&t->st, &now) ||
 	    fa_map_gen_now() != t->map_gen ||
-	    (fa_config.verify_reread &&
-	     !fa_reread_same(t->fd, t->off + (off_t)start, buf, total))) {
+	    !fa_reread_same(t->fd, t->off + (off_t)start, buf, total)) {
 		fn_stat_add(&fa_live->preload_verify_failures, 1);
 		fixed = fa_pwrite_all(fd, buf, total, doff);
 		FN_LOG_WARN("fd %d -> fd %d: copy not proven, rewrote %zu of "
