@@ -91,8 +91,10 @@ check_PROGRAMS += %reldir%/fa-check
 # Programs the shell tests run with and without libfnaccel.so: a tee-like
 # loop, the adversarial copy loops, and the latter built fortified (it
 # then imports __read_chk, which the preload must wrap too).
-check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify
+check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify \
+	%reldir%/pl-fcopy
 %canon_reldir%_pl_tee_SOURCES = %reldir%/pl-tee.c
+%canon_reldir%_pl_fcopy_SOURCES = %reldir%/pl-fcopy.c
 %canon_reldir%_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_pl_adv_SOURCES = %reldir%/pl-adv.c
 %canon_reldir%_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
@@ -101,8 +103,10 @@ check_PROGRAMS += %reldir%/pl-tee %reldir%/pl-adv %reldir%/pl-adv-fortify
 	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 %canon_reldir%_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
 %canon_reldir%_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
-TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh
+TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
+	%reldir%/t1503-preload-match.sh
 EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
+	%reldir%/t1503-preload-match.sh \
 	%reldir%/lib/pl-lib.sh
 
 

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * match.c: writes whose bytes came through another buffer, matched by
+ * content with the stream being read.
+ *
+ * track.c substitutes a write only when it is the buffer of the thread's
+ * last read.  Buffered writers copy the bytes first: tee and stdio write
+ * from the FILE's buffer (stdio.c hands those writes here), Perl's print
+ * writes 8 KiB pieces of its PerlIO buffer, a Python BufferedWriter
+ * writes its own buffer in sizes that are not the reads'.  So each thread
+ * also keeps its source stream: the descriptor of its last read of at
+ * least FA_STREAM_MIN_READ bytes from a regular file, where the stream
+ * began, where its last read began and ended (continued without a system
+ * call by later reads of the same descriptor), and per destination
+ * descriptor a cursor: the source offset where the next write is expected
+ * to continue, the stream's start for a new destination.
+ *
+ * A write that is not the tracked buffer, of at least FNACCEL_MIN_SIZE
+ * bytes, to a destination that track.c's rules admit (dev.c decides
+ * where it pays) is compared with the source at the cursor, then at the
+ * start of the last read: pread(2) of the source and memcmp, every byte,
+ * the program's buffer read with process_vm_readv(2) so that a buffer
+ * that is not readable fails the match instead of faulting (the real
+ * write then says EFAULT).  Only an exact match is copied, with
+ * copy_file_range(2) from that offset, and proven by the same re-read as
+ * any substituted write (repaired by writing the buffer if the source
+ * changed meanwhile).  The cursor then moves past the copy.  A write that
+ * matches only in part is written by the real write (unmatched).
+ *
+ * The offsets are guesses (a read(2) is assumed to continue where the
+ * last one ended, a program may lseek): the comparison, not the guess,
+ * decides.  All of it runs under track.c's busy flag.
+ */
+#include <config.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fa.h"
+
+/* Smaller reads do not start a stream (they continue one) */
+#define FA_STREAM_MIN_READ 4096
+#define FA_CURSORS 4
+
+struct fa_cursor {
+	int fd;			/* a destination */
+	uint32_t gen;		/* fa_gen(fd) when it was first written */
+	off_t next;		/* the source offset its writes continue */
+};
+
+struct fa_stream {
+	bool valid;
+	enum fa_skip why;	/* why the source cannot be copied from */
+	int fd;
+	uint32_t gen;		/* fa_gen(fd) at the stream's start */
+	struct stat st;		/* the source then */
+	enum fa_dev_kind kind;	/* of st.st_dev */
+	off_t start;		/* where the stream began */
+	off_t last;		/* where the last read began */
+	off_t end;		/* and ended */
+	unsigned int n_cur;
+	unsigned int victim;	/* the cursor replaced next when all are used */
+	struct fa_cursor cur[FA_CURSORS];
+};
+
+static FA_TLS struct fa_stream fa_s;
+
+void fa_stream_reset(void)
+{
+	fa_s.valid = false;
+}
+
+bool fa_stream_is(int fd)
+{
+	return fa_s.valid && fa_s.fd == fd && fa_s.gen == fa_gen(fd);
+}
+
+/* A new stream from fd's read of n bytes at pos (-1: before fd's offset) */
+static void fa_stream_start(int fd, off_t pos, size_t n)
+{
+	struct fa_stream *s = &fa_s;
+	enum fa_skip why = FA_SKIP_NONE;
+	enum fa_dev_kind kind = FA_DEV_UNLISTED;
+
+	s->valid = false;
+	if (fstat(fd, &s->st) < 0 || !S_ISREG(s->st.st_mode)) {
+		why = FA_SKIP_src_not_regular;
+	} else {
+		kind = fa_dev_kind(fd, s->st.st_dev);
+		why = fa_kind_skip(kind);
+	}
+	if (why == FA_SKIP_NONE && (fcntl(fd, F_GETFL) & O_DIRECT))
+		why = FA_SKIP_src_flags;
+	if (why == FA_SKIP_NONE && pos < 0) {
+		pos = lseek(fd, 0, SEEK_CUR);
+		if (pos < (off_t)n)
+			why = FA_SKIP_src_offset;
+		pos -= (off_t)n;
+	}
+	s->why = why;
+	s->fd = fd;
+	s->gen = fa_gen(fd);
+	s->kind = kind;
+	s->start = s->last = pos;
+	s->end = pos + (off_t)n;
+	s->n_cur = 0;
+	s->victim = 0;
+	s->valid = true;
+}
+
+void fa_stream_read(int fd, off_t pos, size_t n)
+{
+	struct fa_stream *s = &fa_s;
+
+	if (fa_stream_is(fd)) {
+		s->last = pos >= 0 ? pos : s->end;
+		s->end = s->last + (off_t)n;
+		return;
+	}
+	if (n >= FA_STREAM_MIN_READ)
+		fa_stream_start(fd, pos, n);
+}
+
+/* The cursor of destination fd, a new one at the stream's start */
+static struct fa_cursor *fa_cursor_of(struct fa_stream *s, int fd)
+{
+	uint32_t gen = fa_gen(fd);
+	unsigned int i;
+
+	for (i = 0; i < s->n_cur; i++)
+		if (s->cur[i].fd == fd && s->cur[i].gen == gen)
+			return &s->cur[i];
+	if (s->n_cur < FA_CURSORS)
+		i = s->n_cur++;
+	else
+		i = s->victim++ % FA_CURSORS;
+	s->cur[i].fd = fd;
+	s->cur[i].gen = gen;
+	s->cur[i].next = s->start;
+	return &s->cur[i];
+}
+
+ssize_t fa_stream_write(int fd, const char *buf, size_t n, off_t off,
+			bool has_off, enum fa_skip *why, bool *fallback)
+{
+	struct fa_stream *s = &fa_s;
+	struct fa_cursor *c;
+	struct fa_src src;
+	struct stat dst;
+	off_t at[2];
+	int same = 0;
+	int n_at = 1;
+	int i;
+	ssize_t ret;
+
+	*fallback = true;
+	if (!s->valid) {
+		*why = FA_SKIP_untracked;
+		return -1;
+	}
+	if (s->why != FA_SKIP_NONE) {
+		*why = s->why;
+		return -1;
+	}
+	if (fa_gen(s->fd) != s->gen) {
+		*why = FA_SKIP_fd_reused;
+		return -1;
+	}
+	*why = fa_dst_check(fd, &s->st, s->kind, &dst);
+	if (*why != FA_SKIP_NONE)
+		return -1;
+	/* The state the re-read after the copy must find again */
+	if (fstat(s->fd, &src.st) < 0 || src.st.st_dev != s->st.st_dev ||
+	    src.st.st_ino != s->st.st_ino) {
+		*why = FA_SKIP_src_changed;
+		return -1;
+	}
+	c = fa_cursor_of(s, fd);
+	at[0] = c->next;
+	if (s->last != c->next)
+		at[n_at++] = s->last;
+	for (i = 0; i < n_at; i++) {
+		same = fa_src_same(s->fd, at[i], buf, n, true);
+		if (same != 0)
+			break;
+	}
+	if (same != 1) {
+		*why = FA_SKIP_unmatched;
+		return -1;
+	}
+	src.fd = s->fd;
+	src.gen = s->gen;
+	src.map_gen = 0;
+	src.peek = true;
+	src.off = at[i];
+	ret = fa_write_copy(&src, fd, buf, n, off, has_off, &dst, fallback);
+	if (*fallback) {
+		*why = FA_SKIP_copy_failed;
+		return -1;
+	}
+	*why = FA_SKIP_NONE;
+	if (ret > 0)
+		c->next = at[i] + ret;
+	return ret;
+}
