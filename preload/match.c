@@ -29,7 +29,9 @@
  *
  * The offsets are guesses (a read(2) is assumed to continue where the
  * last one ended, a program may lseek): the comparison, not the guess,
- * decides.  All of it runs under track.c's busy flag.
+ * decides.  A stream costs no system call until a write may continue
+ * it: its source is checked, and its offsets placed, then.  All of it
+ * runs under track.c's busy flag.
  */
 #include <config.h>
 
@@ -50,14 +52,22 @@ struct fa_cursor {
 
 struct fa_stream {
 	bool valid;
+	bool checked;		/* why, st and kind are set */
+	bool known;		/* the offsets below are the file's */
 	enum fa_skip why;	/* why the source cannot be copied from */
 	int fd;
 	uint32_t gen;		/* fa_gen(fd) at the stream's start */
-	struct stat st;		/* the source then */
+	struct stat st;		/* the source when checked */
 	enum fa_dev_kind kind;	/* of st.st_dev */
-	off_t start;		/* where the stream began */
-	off_t last;		/* where the last read began */
-	off_t end;		/* and ended */
+	/*
+	 * Where the stream began, where its last read began and where it
+	 * ended.  Until known, counted from the start; the first write that
+	 * needs them makes them the file's, from fd's offset then
+	 * (fa_stream_check()).
+	 */
+	off_t start;
+	off_t last;
+	off_t end;
 	unsigned int n_cur;
 	unsigned int victim;	/* the cursor replaced next when all are used */
 	struct fa_cursor cur[FA_CURSORS];
@@ -75,37 +85,17 @@ bool fa_stream_is(int fd)
 	return fa_s.valid && fa_s.fd == fd && fa_s.gen == fa_gen(fd);
 }
 
-/* A new stream from fd's read of n bytes at pos (-1: before fd's offset) */
-static void fa_stream_start(int fd, off_t pos, size_t n)
+/* Move the stream's offsets and its cursors by delta: now the file's */
+static void fa_stream_shift(struct fa_stream *s, off_t delta)
 {
-	struct fa_stream *s = &fa_s;
-	enum fa_skip why = FA_SKIP_NONE;
-	enum fa_dev_kind kind = FA_DEV_UNLISTED;
+	unsigned int i;
 
-	s->valid = false;
-	if (fstat(fd, &s->st) < 0 || !S_ISREG(s->st.st_mode)) {
-		why = FA_SKIP_src_not_regular;
-	} else {
-		kind = fa_dev_kind(fd, s->st.st_dev);
-		why = fa_kind_skip(kind);
-	}
-	if (why == FA_SKIP_NONE && (fcntl(fd, F_GETFL) & O_DIRECT))
-		why = FA_SKIP_src_flags;
-	if (why == FA_SKIP_NONE && pos < 0) {
-		pos = lseek(fd, 0, SEEK_CUR);
-		if (pos < (off_t)n)
-			why = FA_SKIP_src_offset;
-		pos -= (off_t)n;
-	}
-	s->why = why;
-	s->fd = fd;
-	s->gen = fa_gen(fd);
-	s->kind = kind;
-	s->start = s->last = pos;
-	s->end = pos + (off_t)n;
-	s->n_cur = 0;
-	s->victim = 0;
-	s->valid = true;
+	s->start += delta;
+	s->last += delta;
+	s->end += delta;
+	for (i = 0; i < s->n_cur; i++)
+		s->cur[i].next += delta;
+	s->known = true;
 }
 
 void fa_stream_read(int fd, off_t pos, size_t n)
@@ -113,12 +103,54 @@ void fa_stream_read(int fd, off_t pos, size_t n)
 	struct fa_stream *s = &fa_s;
 
 	if (fa_stream_is(fd)) {
+		/* a pread names its offset: the counted ones get it too */
+		if (pos >= 0 && !s->known)
+			fa_stream_shift(s, pos - s->end);
 		s->last = pos >= 0 ? pos : s->end;
 		s->end = s->last + (off_t)n;
 		return;
 	}
-	if (n >= FA_STREAM_MIN_READ)
-		fa_stream_start(fd, pos, n);
+	if (n < FA_STREAM_MIN_READ)
+		return;
+	s->valid = true;
+	s->checked = false;
+	s->known = pos >= 0;
+	s->fd = fd;
+	s->gen = fa_gen(fd);
+	s->start = s->last = pos >= 0 ? pos : 0;
+	s->end = s->start + (off_t)n;
+	s->n_cur = 0;
+	s->victim = 0;
+}
+
+/* Why the stream's source cannot be copied from, decided once */
+static enum fa_skip fa_stream_check(struct fa_stream *s)
+{
+	enum fa_skip why = FA_SKIP_NONE;
+	off_t pos;
+
+	if (s->checked)
+		return s->why;
+	s->checked = true;
+	s->kind = FA_DEV_UNLISTED;
+	if (fstat(s->fd, &s->st) < 0 || !S_ISREG(s->st.st_mode)) {
+		why = FA_SKIP_src_not_regular;
+	} else {
+		s->kind = fa_dev_kind(s->fd, s->st.st_dev);
+		why = fa_kind_skip(s->kind);
+	}
+	if (why == FA_SKIP_NONE && (fcntl(s->fd, F_GETFL) & O_DIRECT))
+		why = FA_SKIP_src_flags;
+	if (why == FA_SKIP_NONE && !s->known) {
+		/* the reads since the start end at fd's offset now */
+		pos = lseek(s->fd, 0, SEEK_CUR);
+		if (pos < s->end)
+			why = FA_SKIP_src_offset;
+		else
+			fa_stream_shift(s, pos - s->end);
+	}
+	s->why = why;
+	return why;
 }
 
 /* The cursor of destination fd, a new one at the stream's start */
@@ -158,14 +190,13 @@ ssize_t fa_stream_write(int fd, const char *buf, size_t n, off_t off,
 		*why = FA_SKIP_untracked;
 		return -1;
 	}
-	if (s->why != FA_SKIP_NONE) {
-		*why = s->why;
-		return -1;
-	}
 	if (fa_gen(s->fd) != s->gen) {
 		*why = FA_SKIP_fd_reused;
 		return -1;
 	}
+	*why = fa_stream_check(s);
+	if (*why != FA_SKIP_NONE)
+		return -1;
 	*why = fa_dst_check(fd, &s->st, s->kind, &dst);
 	if (*why != FA_SKIP_NONE)
 		return -1;
