@@ -18,14 +18,15 @@
  * A write that is not the tracked buffer, of at least FNACCEL_MIN_SIZE
  * bytes, to a destination that track.c's rules admit (dev.c decides
  * where it pays) is compared with the source at the cursor, then at the
- * start of the last read: pread(2) of the source and memcmp, every byte,
- * the program's buffer read with process_vm_readv(2) so that a buffer
- * that is not readable fails the match instead of faulting (the real
- * write then says EFAULT).  Only an exact match is copied, with
- * copy_file_range(2) from that offset, and proven by the same re-read as
- * any substituted write (repaired by writing the buffer if the source
- * changed meanwhile).  The cursor then moves past the copy.  A write that
- * matches only in part is written by the real write (unmatched).
+ * start of the last read: its first and last page, pread(2) of the
+ * source and memcmp, the program's buffer read with process_vm_readv(2)
+ * so that a buffer that is not readable fails the match instead of
+ * faulting (the real write then says EFAULT).  A match is copied, with
+ * copy_file_range(2) from that offset, and proven by the same re-read of
+ * every byte as any substituted write: a copy that differs anywhere is
+ * repaired by writing the buffer over it.  The cursor then moves past
+ * the copy.  A write whose ends do not match is written by the real
+ * write (unmatched).
  *
  * The offsets are guesses (a read(2) is assumed to continue where the
  * last one ended, a program may lseek): the comparison, not the guess,
@@ -172,6 +173,29 @@ static struct fa_cursor *fa_cursor_of(struct fa_stream *s, int fd)
 	return &s->cur[i];
 }
 
+/*
+ * The match before the copy: the first and the last page of the write
+ * (where a buffered writer's other bytes, a header or the next piece,
+ * would differ), as fa_src_same() says.  Every byte is compared after the
+ * copy, by fa_write_copy()'s re-read: a write that differs only inside
+ * is copied, then repaired by writing it (preload_verify_failures), and
+ * comparing all of it twice cost more than the copy saved.
+ */
+#define FA_PROBE 4096
+
+static int fa_src_ends_same(int fd, off_t off, const char *buf, size_t n)
+{
+	int same;
+
+	if (n <= 2 * FA_PROBE)
+		return fa_src_same(fd, off, buf, n, true);
+	same = fa_src_same(fd, off, buf, FA_PROBE, true);
+	if (same != 1)
+		return same;
+	return fa_src_same(fd, off + (off_t)(n - FA_PROBE),
+			   buf + n - FA_PROBE, FA_PROBE, true);
+}
+
 ssize_t fa_stream_write(int fd, const char *buf, size_t n, off_t off,
 			bool has_off, enum fa_skip *why, bool *fallback)
 {
@@ -211,7 +235,7 @@ ssize_t fa_stream_write(int fd, const char *buf, size_t n, off_t off,
 	if (s->last != c->next)
 		at[n_at++] = s->last;
 	for (i = 0; i < n_at; i++) {
-		same = fa_src_same(s->fd, at[i], buf, n, true);
+		same = fa_src_ends_same(s->fd, at[i], buf, n);
 		if (same != 0)
 			break;
 	}

@@ -134,7 +134,9 @@ test_expect_success 'written in halves: the cursor continues the stream' '
 
 # never substituted: bytes not the source, a first half that is and a
 # second that is not, a source changed (pwrite, shared mapping) between
-# the read and the write of the old bytes
+# the read and the write of the old bytes.  The first and last page are
+# compared before the copy, every byte after it: a change inside (some
+# of the pwrites) is copied, then repaired (preload_verify_failures)
 for v in foreign half srcpwrite srcmmap; do
 	test_expect_success "other buffer, $v: written as is, unmatched" "
 		pl_case other$v \$W '' \"\$ADV other $v ../in.$v out\" \
@@ -142,8 +144,12 @@ for v in foreign half srcpwrite srcmmap; do
 		grep -q '^out: $SIZE bytes, match' \${PL_CASE}out.new &&
 		cmp \$W.ref/out \$W/out &&
 		pl_is \${PL_CASE}stats preload_write_substituted_ops 0 &&
-		pl_is \${PL_CASE}stats preload_skip_unmatched $NCHUNK &&
-		pl_is \${PL_CASE}stats preload_verify_failures 0
+		pl_sum_is \${PL_CASE}stats $NCHUNK preload_skip_unmatched \
+			preload_verify_failures &&
+		case $v in
+		srcpwrite) ;;
+		*) pl_is \${PL_CASE}stats preload_skip_unmatched $NCHUNK ;;
+		esac
 	"
 done
 
