@@ -25,6 +25,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -118,6 +119,11 @@ static size_t fa_fwrite(const char *p, size_t size, size_t n, FILE *f)
 	return done / size;
 }
 
+static void fa_unlock(void *f)
+{
+	funlockfile(f);
+}
+
 FA_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
 	size_t ret;
@@ -125,8 +131,10 @@ FA_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 	if (!fa_active() || size == 0 || n == 0 || n > SIZE_MAX / size)
 		return fa_call_fwrite(p, size, n, f, false);
 	flockfile(f);
+	/* write(2) is a cancellation point: never leave the stream locked */
+	pthread_cleanup_push(fa_unlock, f);
 	ret = fa_fwrite(p, size, n, f);
-	funlockfile(f);
+	pthread_cleanup_pop(1);
 	return ret;
 }
 
