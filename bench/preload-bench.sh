@@ -4,7 +4,10 @@
 #
 # For each file system (an ext4 and an XFS reflink loop image made here)
 # and each program (dd bs=128k and bs=1M, perl File::Copy, python3
-# shutil.copyfile and copyfileobj, busybox cp, cat >, cp), copies one
+# shutil.copyfile and copyfileobj, busybox cp, cat >, cp; and on request
+# the buffered writers: tee, a perl read/print loop, a python3
+# BufferedWriter of 1 MiB, tee8k and perl-print8k with
+# FNACCEL_MIN_SIZE=8192), copies one
 # SIZE file RUNS times without and with the library, interleaved, and
 # prints a Markdown table: median wall time, median CPU time (user+sys)
 # and the new space the copy takes (df after sync), with the ratio
@@ -39,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--fs) fs_list=$2; shift 2 ;;
 	--programs) programs=$2; shift 2 ;;
 	--sync) sync_copy=1; shift ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "preload-bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -93,6 +96,18 @@ with open(sys.argv[1], "rb") as f, open(sys.argv[2], "wb") as g:
 	busybox-cp) busybox cp "$2" "$3" ;;
 	cat) cat "$2" >"$3" ;;
 	cp) cp "$2" "$3" ;;
+	tee) tee "$3" <"$2" >/dev/null ;;
+	tee8k) FNACCEL_MIN_SIZE=8192 tee "$3" <"$2" >/dev/null ;;
+	perl-print) perl -e 'open(I, "<", $ARGV[0]) or die; open(O, ">", $ARGV[1]) or die;
+binmode I; binmode O; while (read(I, my $b, 65536)) { print O $b or die } close O or die' "$2" "$3" ;;
+	perl-print8k) FNACCEL_MIN_SIZE=8192 perl -e 'open(I, "<", $ARGV[0]) or die; open(O, ">", $ARGV[1]) or die;
+binmode I; binmode O; while (read(I, my $b, 65536)) { print O $b or die } close O or die' "$2" "$3" ;;
+	py-buffered) "$python" -c 'import sys
+f = open(sys.argv[1], "rb")
+g = open(sys.argv[2], "wb", buffering=1 << 20)
+for b in iter(lambda: f.read(65536), b""):
+    g.write(b)
+g.close()' "$2" "$3" ;;
 	*) echo "preload-bench.sh: $1: unknown program" >&2; exit 2 ;;
 	esac
 }

@@ -109,9 +109,9 @@ void fa_env_config(struct fa_config *c, const char *who, bool drop)
 	s = getenv("FNACCEL_VERIFY");
 	if (s && *s) {
 		if (strcmp(s, "reread") == 0)
-			c->verify_reread = true;
+			c->hash_all = false;
 		else if (strcmp(s, "hash") == 0)
-			c->verify_reread = false;
+			c->hash_all = true;
 		else
 			fa_env_bad(who, drop, "FNACCEL_VERIFY", s,
 				   "not reread or hash, using reread");

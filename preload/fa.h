@@ -6,7 +6,8 @@
  * configuration, claims the statistics slot and dumps it at exit,
  * stats.c formats a slot (fnaccel reads them too), track.c remembers each
  * thread's last read and decides whether a write can become a
- * copy_file_range(2), interpose.c holds the libc-named wrappers.  Nothing
+ * copy_file_range(2), match.c matches writes from other buffers by
+ * content, interpose.c and stdio.c hold the libc-named wrappers.  Nothing
  * here is exported: the version script exports only the wrappers.
  */
 #ifndef FA_H
@@ -16,6 +17,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "fn_frontend.h"
@@ -53,6 +56,11 @@ struct fa_real {
 	int (*mprotect)(void *addr, size_t len, int prot);
 	int (*pkey_mprotect)(void *addr, size_t len, int prot, int pkey);
 	int (*madvise)(void *addr, size_t len, int advice);
+	size_t (*fwrite)(const void *p, size_t size, size_t n, FILE *f);
+	size_t (*fwrite_unlocked)(const void *p, size_t size, size_t n,
+				  FILE *f);
+	size_t (*fread)(void *p, size_t size, size_t n, FILE *f);
+	size_t (*fread_unlocked)(void *p, size_t size, size_t n, FILE *f);
 };
 
 /* Filled once by fa_resolve(); valid after fa_resolved() */
@@ -75,7 +83,7 @@ static inline bool fa_resolved(void)
 
 struct fa_config {
 	bool disabled;		/* FNACCEL_DISABLE: only forward */
-	bool verify_reread;	/* FNACCEL_VERIFY=reread (default) */
+	bool hash_all;		/* FNACCEL_VERIFY=hash: XXH3 of every byte */
 	bool cfr_fallback;	/* FNACCEL_CFR_FALLBACK=1 */
 	bool data_copy;		/* FNACCEL_DATA_COPY (default: FNACCEL_FS) */
 	uint64_t min_size;	/* FNACCEL_MIN_SIZE, default 64 KiB */
@@ -85,7 +93,7 @@ struct fa_config {
 };
 
 /* The defaults, before the environment (env.c) */
-#define FA_CONFIG_DEFAULT { .verify_reread = true, .min_size = 64 * 1024 }
+#define FA_CONFIG_DEFAULT { .min_size = 64 * 1024 }
 
 /* Written by the constructor before fa_ready is set, then read only */
 extern struct fa_config fa_config;
@@ -127,7 +135,12 @@ static inline bool fa_active(void)
  * ctime; mapping_changed: the program unmapped or reprotected memory
  * since the read (the buffer may fault now: the real write says EFAULT);
  * buffer_changed: the buffer's hash; copy_failed:
- * copy_file_range copied nothing.
+ * copy_file_range copied nothing.  A write not from the thread's last
+ * read is matched by content (match.c): untracked then means no source
+ * stream to match, src_* and fd_reused the stream's source, unmatched
+ * that its bytes are not the source's at the destination's cursor (or
+ * the buffer is not readable).  stdio: an fwrite(3) that stdio must do
+ * itself (a line-buffered, wide or read-write stream).
  */
 #define FA_SKIP_REASONS(X)						\
 	X(busy)								\
@@ -147,7 +160,9 @@ static inline bool fa_active(void)
 	X(src_changed)							\
 	X(mapping_changed)						\
 	X(buffer_changed)						\
-	X(copy_failed)
+	X(copy_failed)							\
+	X(unmatched)							\
+	X(stdio)
 
 enum fa_skip {
 	FA_SKIP_NONE,
@@ -159,7 +174,8 @@ enum fa_skip {
 
 /*
  * The preload's counters: sendfiles done by the engine and passed on,
- * reads tracked, writes substituted (ops, bytes) and passed on, copies
+ * reads tracked, writes substituted (ops, bytes; those matched by content,
+ * match.c, counted again in matched) and passed on, copies
  * that came back short (the rest written by write(2)), copies not proven
  * right (repaired by writing the buffer over them), copy_file_range calls
  * and those the engine completed (FNACCEL_CFR_FALLBACK), and the devices
@@ -173,6 +189,8 @@ enum fa_skip {
 	X(preload_read_tracked_ops)					\
 	X(preload_write_substituted_ops)				\
 	X(preload_write_substituted_bytes)				\
+	X(preload_write_matched_ops)					\
+	X(preload_write_matched_bytes)					\
 	X(preload_write_passthrough_ops)				\
 	X(preload_write_short_copies)					\
 	X(preload_verify_failures)					\
@@ -294,6 +312,65 @@ void fa_track_reset(void);
  */
 ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off);
 ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off);
+
+/*
+ * A thread's busy flag for the stdio wrappers, which call the paths
+ * above or match.c: false if a wrapper already runs in the thread.
+ */
+bool fa_busy_enter(void);
+void fa_busy_leave(void);
+
+/* The generation of fd's number: bumped by each close over it */
+uint32_t fa_gen(int fd);
+bool fa_is_bad_pair(dev_t src, dev_t dst);
+bool fa_same_file_state(const struct stat *a, const struct stat *b);
+/* Why a write to fd cannot be a copy from src (a file of src_kind) */
+enum fa_skip fa_dst_check(int fd, const struct stat *src,
+			  enum fa_dev_kind src_kind, struct stat *dst);
+
+/*
+ * 1 if fd holds exactly buf[0..len) at off now, 0 if not, -1 if buf is
+ * not readable.  peek: buf may be unreadable (no read of it covers it):
+ * it is read with process_vm_readv(2), which fails where a load faults.
+ */
+int fa_src_same(int fd, off_t off, const char *buf, size_t len, bool peek);
+
+/* Where a substituted write copies from: buf[0] is at off in fd */
+struct fa_src {
+	int fd;
+	uint32_t gen;		/* fa_gen(fd) when the bytes were proven */
+	uint32_t map_gen;	/* fa_map_gen then (unless peek) */
+	bool peek;		/* buf matched by content (match.c) */
+	struct stat st;		/* the source when they were */
+	off_t off;
+};
+
+/*
+ * The write of buf[0..n) (at off if has_off) as copy_file_range(2) from
+ * src, proven by a re-read after it.  Returns the count the write
+ * returns, or -1 with *fallback set when the real write must do it all
+ * (nothing was changed then).
+ */
+ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
+		      size_t n, off_t off, bool has_off,
+		      const struct stat *dst, bool *fallback);
+
+/* ---- match.c: writes matched by content with the stream read ----------- */
+
+/* A read through fd returned n bytes from pos (-1: where the thread's
+ * last read of fd ended, else fd's offset before the read) */
+void fa_stream_read(int fd, off_t pos, size_t n);
+/* True if fd is the thread's source stream (its reads continue it) */
+bool fa_stream_is(int fd);
+void fa_stream_reset(void);
+/*
+ * A write of at least FNACCEL_MIN_SIZE bytes not from the tracked read:
+ * a copy if its bytes are the source stream's at the destination's
+ * cursor.  Returns as fa_write_copy(); with *fallback set, *why says why
+ * the real write must do it.
+ */
+ssize_t fa_stream_write(int fd, const char *buf, size_t n, off_t off,
+			bool has_off, enum fa_skip *why, bool *fallback);
 
 /* sendfile(2) between regular files as an engine copy */
 ssize_t fa_sendfile(int out, int in, off_t *off, size_t n);

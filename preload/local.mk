@@ -14,8 +14,10 @@ lib_LTLIBRARIES += %reldir%/libfnaccel.la
 	%reldir%/env.c \
 	%reldir%/init.c \
 	%reldir%/interpose.c \
+	%reldir%/match.c \
 	%reldir%/real.c \
 	%reldir%/stats.c \
+	%reldir%/stdio.c \
 	%reldir%/track.c
 %canon_reldir%_libfnaccel_la_LIBADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_libfnaccel_la_LDFLAGS = -module -avoid-version -shared \

@@ -58,6 +58,10 @@ void fa_resolve(void)
 	fa_real.mprotect = fa_sym("mprotect");
 	fa_real.pkey_mprotect = fa_sym("pkey_mprotect");
 	fa_real.madvise = fa_sym("madvise");
+	fa_real.fwrite = fa_sym("fwrite");
+	fa_real.fwrite_unlocked = fa_sym("fwrite_unlocked");
+	fa_real.fread = fa_sym("fread");
+	fa_real.fread_unlocked = fa_sym("fread_unlocked");
 	fa_resolving = false;
 	atomic_store_explicit(&fa_real_ready, true, memory_order_release);
 	errno = saved_errno;

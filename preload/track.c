@@ -25,10 +25,10 @@
  *    the real write returns EFAULT;
  *  - the buffer's fingerprint is unchanged (fa_buf_hash()).
  *
- * After the copy the source is checked again and, with FNACCEL_VERIFY=reread
- * (the default), the copied range is read back from the source and
- * compared byte for byte with the buffer: a writer through a shared mmap
- * changes no timestamp.  A copy that cannot be proven right is repaired by writing
+ * After the copy the source is checked again and the copied range is read
+ * back from the source and compared byte for byte with the buffer, in
+ * every FNACCEL_VERIFY mode: a writer through a shared mmap changes no
+ * timestamp.  A copy that cannot be proven right is repaired by writing
  * the buffer over the range.  A short copy is completed by the real
  * write; a copy that copies nothing becomes the real write, and its
  * device pair is remembered.  The program sees the count and errno the
@@ -50,6 +50,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
@@ -71,7 +72,7 @@ static uint32_t fa_map_gen_now(void)
 #define FA_GEN_SLOTS 1024u
 static _Atomic uint32_t fa_fd_gen[FA_GEN_SLOTS];
 
-static uint32_t fa_gen(int fd)
+uint32_t fa_gen(int fd)
 {
 	return atomic_load_explicit(&fa_fd_gen[(unsigned int)fd % FA_GEN_SLOTS],
 				    memory_order_acquire);
@@ -105,6 +106,7 @@ static inline void fa_fence(void)
 void fa_track_reset(void)
 {
 	fa_t.valid = 0;
+	fa_stream_reset();
 	fa_fence();
 	fa_t.busy = 0;
 }
@@ -155,7 +157,7 @@ static uint64_t fa_pair_key(dev_t src, dev_t dst)
 	return fn_hash_pair(src, dst) | 1;	/* 0 is an empty slot */
 }
 
-static bool fa_is_bad_pair(dev_t src, dev_t dst)
+bool fa_is_bad_pair(dev_t src, dev_t dst)
 {
 	uint64_t key = fa_pair_key(src, dst);
 	unsigned int i;
@@ -219,25 +221,52 @@ static void fa_scratch_put(char *p, int slot)
 		atomic_store(&fa_scratch_busy[slot], false);
 }
 
-/* True if the source holds exactly buf[0..len) at off now */
-static bool fa_reread_same(int fd, off_t off, const char *buf, size_t len)
+/*
+ * Copy n bytes of the program's memory at p to tmp with
+ * process_vm_readv(2) on ourselves: a page that is not readable is an
+ * error (EFAULT), not a fault of the program.  True if all came.
+ */
+static bool fa_peek(char *tmp, const char *p, size_t n)
 {
+	struct iovec local = { .iov_base = tmp, .iov_len = n };
+	struct iovec remote = { .iov_base = (void *)p, .iov_len = n };
+	ssize_t r;
+
+	do
+		r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)n;
+}
+
+int fa_src_same(int fd, off_t off, const char *buf, size_t len, bool peek)
+{
+	size_t half = FA_SCRATCH_SIZE / 2;
 	size_t done = 0;
-	bool same = true;
+	int same = 1;
 	ssize_t n;
 	char *tmp;
 	int slot;
 
 	tmp = fa_scratch_get(&slot);
 	if (tmp == NULL)
-		return false;
+		return 0;
 	while (done < len) {
-		n = fn_sys_pread(fd, tmp, MIN(FA_SCRATCH_SIZE, len - done),
+		/* A first page alone: most writes that differ do there */
+		n = fn_sys_pread(fd, tmp, MIN(done ? half : 4096, len - done),
 				 off + (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || memcmp(tmp, buf + done, (size_t)n) != 0) {
-			same = false;
+		if (n <= 0) {
+			same = 0;
+			break;
+		}
+		if (peek && !fa_peek(tmp + half, buf + done, (size_t)n)) {
+			same = -1;
+			break;
+		}
+		if (memcmp(tmp, peek ? tmp + half : buf + done,
+			   (size_t)n) != 0) {
+			same = 0;
 			break;
 		}
 		done += (size_t)n;
@@ -260,12 +289,15 @@ static bool fa_within_fsize(off_t off, size_t n)
 }
 
 /*
- * The buffer's fingerprint.  FNACCEL_VERIFY=hash: XXH3 of all of it, the
- * proof that it is unchanged.  reread: the re-read after the copy
- * compares every byte of the buffer with the source anyway, so this only
- * needs to catch the usual transforms before a copy is wasted on them:
- * XXH3 of 64 windows of 64 bytes spread over the buffer (a changed byte
- * it misses is caught by the re-read and repaired).
+ * The buffer's fingerprint, taken at the read and before the copy.  The
+ * re-read after the copy compares every byte of the buffer with the
+ * source in both modes, so this only needs to catch the usual transforms
+ * before a copy is wasted on them: XXH3 of 64 windows of 64 bytes spread
+ * over the buffer (a changed byte it misses is caught by the re-read and
+ * repaired).  FNACCEL_VERIFY=hash: XXH3 of all of it, which refuses every
+ * edited buffer before the copy.  No hash proves the source unchanged: a
+ * writer through a shared mapping changes no timestamp, so hash without
+ * the re-read wrote bytes the program never wrote.
  */
 #define FA_WINDOWS 64
 #define FA_WINDOW 64
@@ -276,7 +308,7 @@ static XXH64_hash_t fa_buf_hash(const char *buf, size_t len)
 	size_t step;
 	size_t i;
 
-	if (!fa_config.verify_reread || len <= FA_WINDOWS * FA_WINDOW * 2)
+	if (fa_config.hash_all || len <= FA_WINDOWS * FA_WINDOW * 2)
 		return XXH3_64bits(buf, len);
 	step = (len - FA_WINDOW) / (FA_WINDOWS - 1);
 	for (i = 0; i < FA_WINDOWS; i++)
@@ -286,7 +318,7 @@ static XXH64_hash_t fa_buf_hash(const char *buf, size_t len)
 
 /* ---- the read side ------------------------------------------------------- */
 
-static bool fa_same_file_state(const struct stat *a, const struct stat *b)
+bool fa_same_file_state(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	       (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT) &&
@@ -380,10 +412,27 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	fa_fence();
 	t->valid = 1;
 out:
+	if (ret > 0)
+		fa_stream_read(fd, has_off ? off : -1, (size_t)ret);
 	fa_fence();
 	t->busy = 0;
 	errno = ret < 0 ? err : saved_errno;
 	return ret;
+}
+
+bool fa_busy_enter(void)
+{
+	if (fa_t.busy)
+		return false;
+	fa_t.busy = 1;
+	fa_fence();
+	return true;
+}
+
+void fa_busy_leave(void)
+{
+	fa_fence();
+	fa_t.busy = 0;
 }
 
 /* ---- the write side ----------------------------------------------------- */
@@ -400,29 +449,40 @@ static ssize_t fa_match(const struct fa_track *t, const char *buf, size_t n)
 	return -1;
 }
 
+enum fa_skip fa_dst_check(int fd, const struct stat *src,
+			  enum fa_dev_kind src_kind, struct stat *dst)
+{
+	enum fa_skip why;
+	int fl;
+
+	if (fstat(fd, dst) < 0 || !S_ISREG(dst->st_mode))
+		return FA_SKIP_dst_not_regular;
+	if (dst->st_dev == src->st_dev && dst->st_ino == src->st_ino)
+		return FA_SKIP_same_file;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
+	    (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)))
+		return FA_SKIP_dst_flags;
+	why = fa_pair_check(src_kind, src->st_dev, fd, dst->st_dev);
+	if (why != FA_SKIP_NONE)
+		return why;
+	if (fa_is_bad_pair(src->st_dev, dst->st_dev))
+		return FA_SKIP_bad_pair;
+	return FA_SKIP_NONE;
+}
+
 /* Why the write of the tracked bytes from start cannot be a copy */
 static enum fa_skip fa_write_check(struct fa_track *t, int fd, size_t start,
 				   size_t n, struct stat *dst)
 {
 	enum fa_skip why;
 	struct stat now;
-	int fl;
 
 	if (t->reason != FA_SKIP_NONE)
 		return t->reason;
-	if (fstat(fd, dst) < 0 || !S_ISREG(dst->st_mode))
-		return FA_SKIP_dst_not_regular;
-	if (dst->st_dev == t->st.st_dev && dst->st_ino == t->st.st_ino)
-		return FA_SKIP_same_file;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY ||
-	    (fl & (O_APPEND | O_DIRECT | O_SYNC | O_DSYNC | O_PATH)))
-		return FA_SKIP_dst_flags;
-	why = fa_pair_check(t->src_kind, t->st.st_dev, fd, dst->st_dev);
+	why = fa_dst_check(fd, &t->st, t->src_kind, dst);
 	if (why != FA_SKIP_NONE)
 		return why;
-	if (fa_is_bad_pair(t->st.st_dev, dst->st_dev))
-		return FA_SKIP_bad_pair;
 	if (fa_gen(t->fd) != t->gen)
 		return FA_SKIP_fd_reused;
 	if (fstat(t->fd, &now) < 0 || !fa_same_file_state(&t->st, &now))
@@ -452,17 +512,12 @@ static size_t fa_pwrite_all(int fd, const char *buf, size_t n, off_t off)
 	return done;
 }
 
-/*
- * The checked write as copy_file_range(2) from the tracked source.
- * Returns the count the write returns, or -1 with *fallback set when the
- * real write must do it all (nothing was changed then).
- */
-static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
-			     size_t n, size_t start, off_t off, bool has_off,
-			     const struct stat *dst, bool *fallback)
+ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
+		      size_t n, off_t off, bool has_off,
+		      const struct stat *dst, bool *fallback)
 {
 	off_t doff = has_off ? off : lseek(fd, 0, SEEK_CUR);
-	off_t so = t->off + (off_t)start;
+	off_t so = src->off;
 	off_t o = doff;
 	struct stat now;
 	size_t total = 0;
@@ -480,7 +535,7 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	pthread_testcancel();	/* write(2) is a cancellation point */
 	t0 = fn_now_ns();
 	while (total < n) {
-		r = fn_sys_copy_file_range(t->fd, &so, fd, &o, n - total, 0);
+		r = fn_sys_copy_file_range(src->fd, &so, fd, &o, n - total, 0);
 		if (r <= 0) {
 			err = r < 0 ? errno : 0;
 			break;
@@ -490,23 +545,22 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	if (total == 0) {
 		if (err == EXDEV || err == EOPNOTSUPP || err == ENOSYS ||
 		    err == EINVAL)
-			fa_add_bad_pair(t->st.st_dev, dst->st_dev);
-		FN_LOG_DEBUG("fd %d -> fd %d: copy_file_range: %d", t->fd, fd,
+			fa_add_bad_pair(src->st.st_dev, dst->st_dev);
+		FN_LOG_DEBUG("fd %d -> fd %d: copy_file_range: %d", src->fd, fd,
 			     err);
 		return -1;
 	}
 	*fallback = false;
 
 	/* Prove the copy right, else write the buffer over it */
-	if (fa_gen(t->fd) != t->gen || fstat(t->fd, &now) < 0 ||
-	    !fa_same_file_state(&t->st, &now) ||
-	    fa_map_gen_now() != t->map_gen ||
-	    (fa_config.verify_reread &&
-	     !fa_reread_same(t->fd, t->off + (off_t)start, buf, total))) {
+	if (fa_gen(src->fd) != src->gen || fstat(src->fd, &now) < 0 ||
+	    !fa_same_file_state(&src->st, &now) ||
+	    (!src->peek && fa_map_gen_now() != src->map_gen) ||
+	    fa_src_same(src->fd, src->off, buf, total, src->peek) != 1) {
 		fn_stat_add(&fa_live->preload_verify_failures, 1);
 		fixed = fa_pwrite_all(fd, buf, total, doff);
 		FN_LOG_WARN("fd %d -> fd %d: copy not proven, rewrote %zu of "
-			    "%zu bytes", t->fd, fd, fixed, total);
+			    "%zu bytes", src->fd, fd, fixed, total);
 		if (fixed < total) {
 			/* The range is not what the program wrote: say so */
 			if (!has_off)
@@ -516,6 +570,11 @@ static ssize_t fa_write_copy(struct fa_track *t, int fd, const char *buf,
 	} else {
 		fn_stat_add(&fa_live->preload_write_substituted_ops, 1);
 		fn_stat_add(&fa_live->preload_write_substituted_bytes, total);
+		if (src->peek) {
+			fn_stat_add(&fa_live->preload_write_matched_ops, 1);
+			fn_stat_add(&fa_live->preload_write_matched_bytes,
+				    total);
+		}
 		/* The engine's copy_* keys count every copy made */
 		fn_stats_count_copy(total, fn_now_ns() - t0);
 	}
@@ -547,6 +606,7 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 {
 	struct fa_track *t = &fa_t;
 	int saved_errno = errno;
+	struct fa_src src;
 	enum fa_skip why;
 	struct stat dst;
 	bool fallback = true;
@@ -561,15 +621,24 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 	t->busy = 1;
 	fa_fence();
 	start = fa_match(t, buf, n);
-	if (start < 0) {
-		why = n < fa_config.min_size ? FA_SKIP_small :
-					       FA_SKIP_untracked;
+	if (start < 0 && n < fa_config.min_size) {
+		why = FA_SKIP_small;
+	} else if (start < 0) {
+		/* Not the read's buffer: maybe the source's bytes anyway */
+		ret = fa_stream_write(fd, buf, n, off, has_off, &why,
+				      &fallback);
 	} else {
 		why = fa_write_check(t, fd, (size_t)start, n, &dst);
 	}
-	if (why == FA_SKIP_NONE) {
-		ret = fa_write_copy(t, fd, buf, n, (size_t)start, off, has_off,
-				    &dst, &fallback);
+	if (start >= 0 && why == FA_SKIP_NONE) {
+		src.fd = t->fd;
+		src.gen = t->gen;
+		src.map_gen = t->map_gen;
+		src.peek = false;
+		src.st = t->st;
+		src.off = t->off + start;
+		ret = fa_write_copy(&src, fd, buf, n, off, has_off, &dst,
+				    &fallback);
 		if (fallback)
 			why = FA_SKIP_copy_failed;
 	}

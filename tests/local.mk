@@ -93,9 +93,11 @@ check_PROGRAMS += %reldir%/helpers/fa-check
 # loop, the adversarial copy loops, and the latter built fortified (it
 # then imports __read_chk, which the preload must wrap too).
 check_PROGRAMS += %reldir%/helpers/pl-tee %reldir%/helpers/pl-adv \
-	%reldir%/helpers/pl-adv-fortify
+	%reldir%/helpers/pl-adv-fortify %reldir%/helpers/pl-fcopy
 %canon_reldir%_helpers_pl_tee_SOURCES = %reldir%/helpers/pl-tee.c
 %canon_reldir%_helpers_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
+%canon_reldir%_helpers_pl_fcopy_SOURCES = %reldir%/helpers/pl-fcopy.c
+%canon_reldir%_helpers_pl_fcopy_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_helpers_pl_adv_SOURCES = %reldir%/helpers/pl-adv.c
 %canon_reldir%_helpers_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_helpers_pl_adv_fortify_SOURCES = %reldir%/helpers/pl-adv.c
@@ -103,8 +105,10 @@ check_PROGRAMS += %reldir%/helpers/pl-tee %reldir%/helpers/pl-adv \
 	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 %canon_reldir%_helpers_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
 %canon_reldir%_helpers_pl_adv_fortify_LDFLAGS = $(FN_TEST_LINKFLAGS)
-TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh
+TESTS += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
+	%reldir%/t1503-preload-match.sh
 EXTRA_DIST += %reldir%/t1501-matrix.sh %reldir%/t1502-adversarial.sh \
+	%reldir%/t1503-preload-match.sh \
 	%reldir%/lib/pl-lib.sh
 
 

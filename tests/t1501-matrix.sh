@@ -42,7 +42,8 @@ SIZES='0 1 4095 4096 65535 65536 131073'
 BIG=$((64 * 1048576))
 FS_ALL='FNACCEL_FS=ext4,xfs,tmpfs'
 TEE=$PL_HELPERS/pl-tee
-export TEE
+FCOPY=$PL_HELPERS/pl-fcopy
+export TEE FCOPY
 
 # name@command (sh -c in the output directory, the source in $IN)@prep
 PROGRAMS='dd@dd if="$IN" of=out@
@@ -72,12 +73,20 @@ catappend@cat "$IN" >>out@echo old >out
 tar@mkdir out && tar cf - -C "${IN%/*}" "${IN##*/}" | tar xf - -C out@
 rsync@rsync "$IN" out@
 gzip@gzip -c "$IN" >out.gz && gzip -dc out.gz >out@
-tee@"$TEE" 131072 "$IN" out out2@'
-BIGPROGS=' dd dd128k dd1m bbcp perlcopy perlloop pycopyfile cp cat tee '
+tee@"$TEE" 131072 "$IN" out out2@
+gnutee@tee out out2 <"$IN" >/dev/null@
+gnutee8k@FNACCEL_MIN_SIZE=8192 tee out <"$IN"@
+perlprint@perl -e "open(I, q(<), \$ARGV[0]) or die; open(O, q(>), q(out)) or die; binmode I; binmode O; while (read(I, my \$b, 65536)) { print O \$b or die } close O or die" "$IN"@
+perlprint8k@FNACCEL_MIN_SIZE=8192 perl -e "open(I, q(<), \$ARGV[0]) or die; open(O, q(>), q(out)) or die; while (read(I, my \$b, 4096)) { print O \$b or die } close O or die" "$IN"@
+pybuffered@$PL_PY -c "import sys; f = open(sys.argv[1], \"rb\"); g = open(\"out\", \"wb\", buffering=1 << 20); [g.write(b) for b in iter(lambda: f.read(65536), b\"\")]; g.close()" "$IN"@
+pysmall@FNACCEL_MIN_SIZE=4000 $PL_PY -c "import sys; f = open(sys.argv[1], \"rb\"); g = open(\"out\", \"wb\"); [g.write(b) for b in iter(lambda: f.read(1000), b\"\")]; g.close()" "$IN"@
+cfwrite@"$FCOPY" 131072 default "$IN" out@
+cfwritenobuf@"$FCOPY" 65536 none "$IN" out@'
+BIGPROGS=' dd dd128k dd1m bbcp perlcopy perlloop pycopyfile cp cat tee gnutee8k perlprint8k pybuffered cfwrite '
 # node's startup and copy of 64 MiB take seconds here: on xfs only
 BIGXFS=' nodecopy '
 # the programs of ext4fp and fpfp
-FPPROGS=' dd128k bbcp perlcopy pycopyfile pycopyfileobj cp cat tee '
+FPPROGS=' dd128k bbcp perlcopy pycopyfile pycopyfileobj cp cat tee gnutee8k pybuffered cfwrite '
 
 test_expect_setup 'file systems and sources' '
 	fn_mount_xfs xfs 1G &&
@@ -192,6 +201,21 @@ for prog in pycopyfile bbcp; do
 		fn_expect_stat preload_sendfile_bytes $BIG \${PL_CASE}stats &&
 		pl_ge \${PL_CASE}stats copy_kernel_bytes $BIG &&
 		fn_all_shared xfs/w/out
+	"
+done
+
+# writes from another buffer, matched by content (preload/match.c); tee
+# writes the buffer it read (fwrite, unbuffered): tracked as it is
+for prog in gnutee8k perlprint8k pybuffered cfwrite; do
+	test_expect_success "xfs: $prog, 64 MiB: every write substituted, all extents shared" "
+		big $prog xfs &&
+		fn_expect_stat preload_write_substituted_bytes $BIG \${PL_CASE}stats &&
+		fn_expect_stat preload_verify_failures 0 \${PL_CASE}stats &&
+		fn_all_shared xfs/w/out &&
+		case $prog in
+		gnutee8k) ;;
+		*) fn_expect_stat preload_write_matched_bytes $BIG \${PL_CASE}stats ;;
+		esac
 	"
 done
 

@@ -16,6 +16,10 @@ test_expect_success 'nm -D: exactly the libc names, nothing of the engine' '
 	copy_file_range
 	dup2
 	dup3
+	fread
+	fread_unlocked
+	fwrite
+	fwrite_unlocked
 	madvise
 	mmap
 	mmap64

@@ -288,6 +288,20 @@ static void trunc_hook(int in, size_t n, off_t off, unsigned long i)
 		die("ftruncate source");
 }
 
+/* Map the source shared and writable, for mmap_hook */
+static void map_source(off_t size)
+{
+	off_t o;
+
+	src_map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       src_rw, 0);
+	if (src_map == MAP_FAILED)
+		die("mmap");
+	/* fault every page writable now: later stores change no time */
+	for (o = 0; o < size; o += 4096)
+		src_map[o] = src_map[o];
+}
+
 /* srcmmap: change the range just read through a shared mapping */
 static void mmap_hook(int in, size_t n, off_t off, unsigned long i)
 {
@@ -300,26 +314,75 @@ static int mode_src(int argc, char **argv, pl_hook hook)
 	int in, out;
 	size_t n;
 	off_t size;
-	off_t o;
 
 	in = xopen(argv[0], O_RDONLY);
 	src_rw = xopen(argv[0], O_RDWR);
 	size = fsize(in);
-	if (hook == mmap_hook) {
-		src_map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       src_rw, 0);
-		if (src_map == MAP_FAILED)
-			die("mmap");
-		/* fault every page writable now: later stores change no time */
-		for (o = 0; o < size; o += 4096)
-			src_map[o] = src_map[o];
-	}
+	if (hook == mmap_hook)
+		map_source(size);
 	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, hook);
 	printf("copied %zu\n", n);
 	if (close(out))
 		die("close");
 	return finish(argv[1]);
+}
+
+/*
+ * other VARIANT IN OUT: each chunk read is copied to a second buffer and
+ * written from there, as buffered writers do, so the preload can only
+ * match it by content.  copy: unchanged; halves: in two writes; foreign:
+ * bytes that are not the source's; half: the first half the source's,
+ * the second not; srcpwrite, srcmmap: the source changed (by pwrite, by
+ * a shared mapping) between the read and the write of the old bytes.
+ */
+static char buf2[PL_CHUNK];
+
+static int mode_other(int argc, char **argv)
+{
+	const char *v = argv[0];
+	unsigned long i = 0;
+	size_t total = 0;
+	off_t off = 0;
+	size_t j;
+	ssize_t n;
+	int in, out;
+
+	in = xopen(argv[1], O_RDONLY);
+	src_rw = xopen(argv[1], O_RDWR);
+	if (!strcmp(v, "srcmmap"))
+		map_source(fsize(in));
+	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	for (;; i++) {
+		n = read(in, buf, chunk);
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		memcpy(buf2, buf, n);
+		for (j = 0; j < (size_t)n; j++) {
+			if (!strcmp(v, "foreign") ||
+			    (!strcmp(v, "half") && j >= (size_t)n / 2))
+				buf2[j] ^= 0x5a;
+		}
+		if (!strcmp(v, "srcpwrite"))
+			pwrite_hook(in, n, off, i);
+		else if (!strcmp(v, "srcmmap"))
+			mmap_hook(in, n, off, i);
+		expect_add(buf2, n);
+		if (!strcmp(v, "halves")) {
+			write_all(out, buf2, n / 2);
+			write_all(out, buf2 + n / 2, n - n / 2);
+		} else {
+			write_all(out, buf2, n);
+		}
+		off += n;
+		total += n;
+	}
+	printf("copied %zu\n", total);
+	if (close(out))
+		die("close");
+	return finish(argv[2]);
 }
 
 /* reusefd: the source descriptor names another file at write time */
@@ -1236,7 +1299,8 @@ static void usage(void)
 		"  thread IN OTHER OUT   at IN OUT OFF_IN OFF_OUT\n"
 		"  direct IN OUT         setfl IN OUT       window IN OUT\n"
 		"  efault IN OUT         sfedge IN OUT      fsize IN OUT\n"
-		"  stdio IN OTHER OUT\n");
+		"  stdio IN OTHER OUT\n"
+		"  other copy|halves|foreign|half|srcpwrite|srcmmap IN OUT\n");
 }
 
 int main(int argc, char **argv)
@@ -1272,6 +1336,7 @@ int main(int argc, char **argv)
 		{ "sfedge", 2, mode_sfedge, NULL },
 		{ "fsize", 2, mode_fsize, NULL },
 		{ "stdio", 3, mode_stdio, NULL },
+		{ "other", 3, mode_other, NULL },
 	};
 	size_t i;
 
