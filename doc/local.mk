@@ -7,8 +7,10 @@ dist_man_MANS += %reldir%/fnaccel.1
 EXTRA_DIST += %reldir%/design.md
 
 # Link pages, made here, not kept: each is one .so line, so that `man
-# mount.fnpassfs` shows fnpassfs(1), where the helper is documented
-FN_MAN_LINKS_FNPASSFS = %reldir%/mount.fnpassfs.8
+# mount.fnpassfs` (and its other name, mount.fuse.fnpassfs) shows
+# fnpassfs(1), where the helper is documented
+FN_MAN_LINKS_FNPASSFS = %reldir%/mount.fnpassfs.8 \
+	%reldir%/mount.fuse.fnpassfs.8
 man_MANS += $(FN_MAN_LINKS_FNPASSFS)
 CLEANFILES += $(FN_MAN_LINKS_FNPASSFS)
 $(FN_MAN_LINKS_FNPASSFS):

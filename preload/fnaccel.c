@@ -4,7 +4,7 @@
  * libfnaccel.so preloaded, as eatmydata does for libeatmydata.
  *
  * The library path is compiled in (FA_LIBRARY_PATH, the installed
- * $(libdir)/libfnaccel.so); FNACCEL_LIBRARY overrides it (tests run the
+ * $(preloaddir)/libfnaccel.so); FNACCEL_LIBRARY overrides it (tests run the
  * build tree's library).  It is put in front of any LD_PRELOAD already
  * set, the options become FNACCEL_* variables, and COMMAND replaces
  * fnaccel (execvp), so its exit status and signals are COMMAND's own.

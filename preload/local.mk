@@ -5,8 +5,9 @@
 # from the convenience library; the version script keeps its FN_API
 # functions (and everything else) from being exported: only the libc
 # names in exports.map are.  XXH3 is compiled in (XXH_INLINE_ALL), so
-# programs do not load libxxhash.
-lib_LTLIBRARIES += %reldir%/libfnaccel.la
+# programs do not load libxxhash.  It goes in $(preloaddir), by default
+# $(libdir) (./configure --with-preloaddir=DIR).
+preload_LTLIBRARIES = %reldir%/libfnaccel.la
 %canon_reldir%_libfnaccel_la_SOURCES = \
 	%reldir%/fa.h \
 	%reldir%/fa_fs.h \
@@ -32,7 +33,7 @@ bin_PROGRAMS += %reldir%/fnaccel
 	%reldir%/fa.h %reldir%/stats.c %reldir%/env.c
 %canon_reldir%_fnaccel_LDADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DFA_LIBRARY_PATH='"$(libdir)/libfnaccel.so"'
+	-DFA_LIBRARY_PATH='"$(preloaddir)/libfnaccel.so"'
 
 # The benchmark of programs with and without the library (not built, not
 # run by make check): bench/preload-bench.sh --size 1G

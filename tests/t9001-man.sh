@@ -107,9 +107,12 @@ test_expect_success 'man fn_copy_range: every function of fncopy.h has its link 
 		grep -q "^LIBFNCOPY(3)" out || { echo "no page for $f"; exit 1; }
 	done'
 
-test_expect_success 'man mount.fnpassfs shows fnpassfs(1)' '
-	(cd man && groff -s -man -Tascii -P-cbou man8/mount.fnpassfs.8) >out &&
-	grep -q "^FNPASSFS(1)" out && grep -q "^ *mount(8), fstab and systemd" out'
+test_expect_success 'man mount.fnpassfs and man mount.fuse.fnpassfs show fnpassfs(1)' '
+	for p in mount.fnpassfs mount.fuse.fnpassfs; do
+		(cd man && groff -s -man -Tascii -P-cbou man8/$p.8) >out &&
+		grep -q "^FNPASSFS(1)" out &&
+		grep -q "^ *mount(8), fstab and systemd" out || exit 1
+	done'
 
 test_expect_success 'SEE ALSO names only pages of ours that are installed' '
 	for page in man/man*/*; do
