@@ -64,7 +64,7 @@ test_expect_success 'every bad value: its one line, status 1' '
 	expect_fail 1 "fnpassfs: splice_threshold=2G: out of range (0..1G)" src mnt -o splice_threshold=2G &&
 	expect_fail 1 "fnpassfs: max_write=2M: out of range (4K..1M)" src mnt -o max_write=2M &&
 	expect_fail 1 "fnpassfs: max_read=1K: out of range (4K..1M)" src mnt -o max_read=1K &&
-	expect_fail 1 "fnpassfs: cache=sometimes: not never, auto or always" src mnt -o cache=sometimes &&
+	expect_fail 1 "fnpassfs: cache=sometimes: not never, auto, always or watch" src mnt -o cache=sometimes &&
 	expect_fail 1 "fnpassfs: readdirplus=maybe: not yes, no or auto" src mnt -o readdirplus=maybe &&
 	expect_fail 1 "fnpassfs: xattr=foo: not passthrough, noattr or nosys" src mnt -o xattr=foo &&
 	expect_fail 1 "fnpassfs: threads=0: out of range (1..1024)" src mnt -o threads=0 &&
