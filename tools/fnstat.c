@@ -564,17 +564,12 @@ static void print_top(const struct interval *iv, bool (*pick)(const char *),
 	for (i = 0; i < n; i++) {
 		const char *name = keys->key[best[i]].name + strlen(prefix);
 		int len = (int)(strlen(name) - strlen(suffix));
-
 		double r = rate(iv, val[i]);
 
 		/* a rare request still shows: 0.2, not 0 */
-		printf(" %.*s:%.*f", len, name, r < 10 ? 1 : 0, r);
+		printf("%s%.*s:%.*f", i ? " " : "  ", len, name,
+		       r < 10 ? 1 : 0, r);
 	}
-}
-
-static bool pick_meta(const char *key)
-{
-	return is_meta_op(key);
 }
 
 static bool pick_skip(const char *key)
@@ -637,11 +632,10 @@ static void print_columns(const struct target *t, const struct interval *iv)
 		printf("%*.*f", width(&c[i]), c[i].key || !t->slots ? 1 : 0,
 		       v);
 	}
-	printf(" ");
 	if (t->slots)
 		print_top(iv, pick_skip, "preload_skip_", "");
 	else
-		print_top(iv, pick_meta, "fs_", "_ops");
+		print_top(iv, is_meta_op, "fs_", "_ops");
 	printf("\n");
 }
 
