@@ -297,8 +297,9 @@ test_expect_setup 'setup: an XFS reflink image, a 4 MiB source, the command' '
 '
 
 test_expect_success 'fnaccel: dd has ended, sh waits: -p counts both, exactly' '
-	rm -f sh.pid &&
-	"$FN_FNACCEL" --stats sh copy.sh xfs/a xfs/b 2>fnaccel.err & fa=$! &&
+	rm -f sh.pid
+	"$FN_FNACCEL" --stats sh copy.sh xfs/a xfs/b 2>fnaccel.err &
+	fa=$!
 	wait_for sh.pid test -e sh.pid && {
 		"$FNSTAT" --raw -p $fa >raw &&
 		expect_sum preload_write_substituted_ops 32 raw 1 &&
@@ -325,24 +326,25 @@ test_expect_success 'fnaccel: dd has ended, sh waits: -p counts both, exactly' '
 	fails 1 "fnstat: -p $fa: no such process" -p $fa
 '
 
-test_expect_success 'fnaccel: fnstat -i runs to the end of the command, exit 0' '
-	rm -f sh.pid &&
-	"$FN_FNACCEL" --stats sh copy.sh xfs/a xfs/c 2>fnaccel.err & fa=$! &&
-	wait_for sh.pid test -e sh.pid && {
-		"$FNSTAT" --raw -i 0.2 -p $fa >raw 2>err & pid=$! &&
-		wait_blocks raw 1
-	}
+test_expect_success 'fnaccel: fnstat -p started with it runs to the end, exit 0' '
+	rm -f sh.pid
+	"$FN_FNACCEL" --stats sh copy.sh xfs/a xfs/c 2>fnaccel.err &
+	fa=$!
+	"$FNSTAT" --raw -i 0.2 -p $fa >raw 2>live.err &
+	pid=$!
+	wait_for sh.pid test -e sh.pid && wait_blocks raw 1
 	rc=$?; release $fa && test $rc = 0 && wait $pid &&
 	echo "fnstat: -p $fa: the fnaccel command has ended" >expect &&
-	test_cmp expect err &&
+	test_cmp expect live.err &&
 	expect_sum preload_write_substituted_bytes 4194304 raw 1 &&
 	expect_sum copy_bytes 4194304 raw 1 &&
 	fn_expect_stat copy_bytes 4194304 fnaccel.err
 '
 
 test_expect_success 'fnaccel: not --stats, and no fnaccel at all: no slots, exit 1' '
-	rm -f sh.pid &&
-	"$FN_FNACCEL" sh copy.sh xfs/a xfs/d & fa=$! &&
+	rm -f sh.pid
+	"$FN_FNACCEL" sh copy.sh xfs/a xfs/d &
+	fa=$!
 	wait_for sh.pid test -e sh.pid &&
 	fails 1 "fnstat: -p $fa: no statistics slots: not an fnaccel --stats command nor a process under one" -p $fa
 	rc=$?; release $fa && test $rc = 0 &&

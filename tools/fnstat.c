@@ -119,6 +119,9 @@ static const char *const fs_data_ops[] = {
 	"fs_read_ops", "fs_write_ops", "fs_copy_file_range_ops",
 };
 
+/* How long fnstat waits for fnaccel to set its slots up, a step */
+static const struct timespec fs_tenth = { 0, 100000000L };
+
 static volatile sig_atomic_t fs_stop;
 
 static void on_signal(int sig)
@@ -341,6 +344,7 @@ static void take_sample(struct target *t, struct sample *s, bool first)
 static void open_slots(struct target *t)
 {
 	struct stat sb;
+	int tries;
 	void *p;
 
 	t->fd = open(t->path, O_RDONLY | O_CLOEXEC);
@@ -355,6 +359,12 @@ static void open_slots(struct target *t)
 	if (p == MAP_FAILED)
 		die("%s: %s", t->path, strerror(errno));
 	t->head = p;
+	/* fnaccel writes the head just after it maps the new file */
+	for (tries = 10; tries > 0 && !fa_slots_valid(t->head, t->len);
+	     tries--) {
+		nanosleep(&fs_tenth, NULL);
+		atomic_thread_fence(memory_order_acquire);
+	}
 	if (!fa_slots_valid(t->head, t->len))
 		die("%s: not a file of fnaccel statistics slots, or one of "
 		    "another build of fnaccel", t->path);
@@ -412,57 +422,88 @@ static void open_target(struct target *t, const char *arg)
 }
 
 /*
- * The slots of fnaccel PID or of a process under it: each maps the file
- * (fnaccel all of it, the others their slot's page), so its name is in
- * /proc/PID/maps, as "DIR/fnaccel-stats.XXXXXX/slots".
+ * The slots in /proc/PID/maps into path: 1, or 0 when none is mapped
+ * (*ended if fnaccel has removed them), or -errno.  fnaccel maps its
+ * whole file and every process under it its slot's page, so the file's
+ * name is there, as "DIR/fnaccel-stats.XXXXXX/slots".
  */
-static void find_slots(struct target *t, const char *pid)
+static int scan_maps(const char *pid, char *path, size_t len, bool *ended)
 {
 	static const char tail[] = "/slots";
 	char maps[64], line[PATH_MAX + 128];
-	static char name[32];
-	bool deleted = false;
 	FILE *f;
 
-	snprintf(name, sizeof(name), "-p %s", pid);
-	t->name = name;
 	snprintf(maps, sizeof(maps), "/proc/%s/maps", pid);
 	f = fopen(maps, "re");
-	if (f == NULL && errno == ENOENT)
-		die("-p %s: no such process", pid);
 	if (f == NULL)
-		die("-p %s: %s: %s", pid, maps, strerror(errno));
+		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char *path = strchr(line, '/');
+		char *p = strchr(line, '/');
 		size_t n;
 
-		if (path == NULL)
+		if (p == NULL || strstr(p, "/fnaccel-stats.") == NULL)
 			continue;
-		path[strcspn(path, "\n")] = '\0';
-		n = strlen(path);
-		if (n > 10 && strcmp(path + n - 10, " (deleted)") == 0) {
-			path[n - 10] = '\0';
-			n -= 10;
-			if (strstr(path, "/fnaccel-stats."))
-				deleted = true;
+		p[strcspn(p, "\n")] = '\0';
+		n = strlen(p);
+		if (n > 10 && strcmp(p + n - 10, " (deleted)") == 0) {
+			*ended = true;
 			continue;
 		}
-		if (n > sizeof(tail) - 1 &&
-		    strcmp(path + n - (sizeof(tail) - 1), tail) == 0 &&
-		    strstr(path, "/fnaccel-stats.") &&
-		    n < sizeof(t->path)) {
-			memcpy(t->path, path, n + 1);
+		if (n > sizeof(tail) - 1 && n < len &&
+		    strcmp(p + n - (sizeof(tail) - 1), tail) == 0) {
+			memcpy(path, p, n + 1);
 			fclose(f);
-			t->slots = true;
-			open_slots(t);
-			return;
+			return 1;
 		}
 	}
 	fclose(f);
-	if (deleted)
+	return 0;
+}
+
+/* Whether PID runs fnaccel (its name as the kernel keeps it) */
+static bool is_fnaccel(const char *pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strcmp(comm, "fnaccel\n") == 0;
+}
+
+/*
+ * The slots of fnaccel PID or of a process under it.  fnaccel just
+ * started (`fnaccel --stats COMMAND & fnstat -p $!`) may not have made
+ * them yet, nor even replaced the shell's child: any process is given
+ * 1 s, fnaccel 5 s.
+ */
+static void find_slots(struct target *t, const char *pid)
+{
+	static char name[32];
+	bool ended = false;
+	int ret, tries = 50;
+
+	snprintf(name, sizeof(name), "-p %s", pid);
+	t->name = name;
+	while ((ret = scan_maps(pid, t->path, sizeof(t->path), &ended)) == 0 &&
+	       !ended && --tries > 0 && (tries > 40 || is_fnaccel(pid)))
+		nanosleep(&fs_tenth, NULL);
+	if (ret == -ENOENT)
+		die("-p %s: no such process", pid);
+	if (ret < 0)
+		die("-p %s: /proc/%s/maps: %s", pid, pid, strerror(-ret));
+	if (ret == 0 && ended)
 		die("-p %s: its fnaccel command has ended", pid);
-	die("-p %s: no statistics slots: not an fnaccel --stats command "
-	    "nor a process under one", pid);
+	if (ret == 0)
+		die("-p %s: no statistics slots: not an fnaccel --stats "
+		    "command nor a process under one", pid);
+	t->slots = true;
+	open_slots(t);
 }
 
 /*
