@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tools/local.mk: fnstat, the statistics of a mount or of fnaccel as rates
 #
 # It reads the preload's slots with fnaccel's own code (preload/slots.c,
