@@ -107,6 +107,18 @@ fails()
 	test_cmp expect err
 }
 
+# comp LINE: what bash completes at the end of LINE with completion/fnstat
+comp()
+{
+	bash -c '. "$FN_SRCDIR/completion/fnstat"
+		read -ra COMP_WORDS <<<"$1"
+		case $1 in *" ") COMP_WORDS+=("") ;; esac
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_fnstat
+		[ ${#COMPREPLY[@]} = 0 ] || printf "%s\n" "${COMPREPLY[@]}"' \
+		comp "$1"
+}
+
 # ---- a mount ----------------------------------------------------------------
 
 test_expect_setup 'setup: fnpassfs over an ext4 image, data through the daemon' '
@@ -258,6 +270,15 @@ test_expect_success 'bad targets and options: usage, exit 2' '
 	fails 2 "fnstat: -p 0: not a process ID" -p 0 &&
 	fails 2 "fnstat: unrecognized option --bogus" --bogus mnt &&
 	fails 2 "fnstat: unrecognized option -x" -x mnt
+'
+
+test_expect_success 'bash completion: the options of --help, files, no word after -i' '
+	comp "$FNSTAT --" >actual &&
+	printf "%s\n" --interval --count --pid --raw --json --help --version >expect &&
+	test_cmp expect actual &&
+	comp "$FNSTAT -" >actual && grep -qx -- -1 actual && grep -qx -- -p actual &&
+	comp "$FNSTAT mn" >actual && echo mnt >expect && test_cmp expect actual &&
+	comp "$FNSTAT -i " >actual && test ! -s actual
 '
 
 # ---- the mount going away -------------------------------------------------
