@@ -128,7 +128,6 @@ FP_TESTS = \
 	%reldir%/t2010-fs-xattr-modes.sh \
 	%reldir%/t2011-fs-lookup-known.sh \
 	%reldir%/t2012-fs-mount-helper.sh \
-	%reldir%/t3001-stats.sh
 	%reldir%/t3001-stats.sh \
 	%reldir%/t3002-fnstat.sh
 TESTS += $(FP_TESTS)
