@@ -3,6 +3,7 @@
 dist_man_MANS += %reldir%/libfncopy.3
 dist_man_MANS += %reldir%/fnpassfs.1
 dist_man_MANS += %reldir%/fnaccel.1
+dist_man_MANS += %reldir%/fnstat.1
 # the design: what each part does and where it lives
 EXTRA_DIST += %reldir%/design.md
 

@@ -122,6 +122,37 @@ void fn_stats_append_str(char *buf, size_t len, size_t *pos,
 			 const char *key, const char *value);
 
 /*
+ * Statistics text read back (fn_keys.c): a table of keys in the order
+ * first met, for fnaccel's sums and fnstat's samples.
+ */
+struct fn_key {
+	char *name;
+	uint64_t value;
+};
+
+struct fn_keys {
+	struct fn_key *key;
+	size_t n;
+	size_t cap;
+};
+
+/* Whether key is one of the engine's gauges (G of FN_STATS_FIELDS) */
+bool fn_stats_is_gauge(const char *key);
+/*
+ * The "key value" lines of text (len bytes) into t: a key met again is
+ * summed, a gauge keeps the largest (the blocks of many processes).
+ * Lines whose value is not a number, and the keys of skip (NULL, or a
+ * NULL-terminated list), are passed over.  0 or -ENOMEM.
+ */
+int fn_keys_add_text(struct fn_keys *t, const char *text, size_t len,
+		     const char *const *skip);
+/* The entry of name, or NULL */
+struct fn_key *fn_keys_find(const struct fn_keys *t, const char *name);
+/* Empty t, keeping its room; fn_keys_free() gives the room back too */
+void fn_keys_clear(struct fn_keys *t);
+void fn_keys_free(struct fn_keys *t);
+
+/*
  * Raw system calls for what the preload interposes: the engine and the
  * log writer run inside libfnaccel.so, where calling the libc names would
  * call our own wrappers.  They return -1 and set errno like libc.

@@ -6,8 +6,8 @@
 # and the tests link directly (they use hidden internals such as
 # fn_log_write, declared in fn_frontend.h).  libfnfront.la holds what only
 # the front ends use: reading FNACCEL_CHUNK_SIZE and FNACCEL_LOG, which
-# the installed library never does, size words, and the table of file
-# systems (fn_fs.c).
+# the installed library never does, size words, the table of file
+# systems (fn_fs.c) and statistics text read back (fn_keys.c).
 noinst_LTLIBRARIES += %reldir%/libfncore.la
 %canon_reldir%_libfncore_la_SOURCES = \
 	%reldir%/fn_copy.c \
@@ -22,7 +22,8 @@ noinst_LTLIBRARIES += %reldir%/libfnfront.la
 %canon_reldir%_libfnfront_la_SOURCES = \
 	%reldir%/fn_frontend.c \
 	%reldir%/fn_frontend.h \
-	%reldir%/fn_fs.c
+	%reldir%/fn_fs.c \
+	%reldir%/fn_keys.c
 
 lib_LTLIBRARIES += %reldir%/libfncopy.la
 %canon_reldir%_libfncopy_la_SOURCES =

@@ -263,6 +263,23 @@ struct fa_slots_head {
 void fa_slot_text(const struct fa_slot *slot, char *buf, size_t len,
 		  size_t *pos);
 
+/* A file of slots, len bytes mapped at head, of this build (slots.c) */
+bool fa_slots_valid(const struct fa_slots_head *head, size_t len);
+
+/* The blocks of a file's slots, and who they count */
+struct fa_slots_text {
+	char *text;		/* malloc'd, one block per filled slot */
+	size_t len;
+	unsigned long procs;	/* processes: pids of filled slots */
+	unsigned long lost;	/* claims beyond n_slots, or never filled */
+};
+
+/* The filled slots of head (len bytes mapped) into *out: 0 or -errno */
+int fa_slots_read(const struct fa_slots_head *head, size_t len,
+		  struct fa_slots_text *out);
+/* The blocks summed into t (fn_keys_add_text()) without pid and argv0 */
+int fa_slots_sum(const struct fa_slots_text *st, struct fn_keys *t);
+
 /* Whether a file system (statfs f_type) is in FNACCEL_FS */
 bool fa_fs_allowed(uint64_t magic);
 

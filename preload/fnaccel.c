@@ -140,78 +140,23 @@ static void __attribute__((noreturn)) run(char **argv)
 					       FA_EXIT_CANNOT_RUN);
 }
 
-/* ---- --stats: sum the blocks the processes appended -------------------- */
+/* ---- --stats: the slots' blocks, or their sums ------------------------ */
 
-struct stat_key {
-	char *name;
-	uint64_t value;
-};
-
-/* The engine's gauges (G of FN_STATS_FIELDS) describe a state */
-static const char *const fa_gauges[] = {
-#define FA_NOT_GAUGE(name)
-#define FA_GAUGE(name) #name,
-	FN_STATS_FIELDS(FA_NOT_GAUGE, FA_GAUGE)
-#undef FA_NOT_GAUGE
-#undef FA_GAUGE
-};
-
-/* A gauge's sum means nothing: the processes' largest is shown */
-static bool is_gauge(const char *key)
+/* The sums of the slots' blocks in st on stderr */
+static void print_stats(const struct fa_slots_text *st)
 {
+	struct fn_keys keys = { 0 };
 	size_t i;
 
-	for (i = 0; i < sizeof(fa_gauges) / sizeof(fa_gauges[0]); i++)
-		if (strcmp(key, fa_gauges[i]) == 0)
-			return true;
-	return false;
-}
-
-/* The sums of the blocks in f, of procs processes, on stderr */
-static void print_stats(FILE *f, unsigned long procs)
-{
-	struct stat_key *keys = NULL;
-	size_t n_keys = 0;
-	char line[512];
-	char name[256];
-	uint64_t v;
-	size_t i;
-
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "pid ", 4) == 0)
-			continue;
-		if (sscanf(line, "%255s %" SCNu64, name, &v) != 2)
-			continue;
-		for (i = 0; i < n_keys; i++)
-			if (strcmp(keys[i].name, name) == 0)
-				break;
-		if (i == n_keys) {
-			struct stat_key *k = realloc(keys, (n_keys + 1) *
-						     sizeof(*keys));
-
-			if (k == NULL)
-				break;
-			keys = k;
-			keys[n_keys].name = strdup(name);
-			keys[n_keys].value = 0;
-			if (keys[n_keys].name == NULL)
-				break;
-			n_keys++;
-		}
-		if (is_gauge(name))
-			keys[i].value = keys[i].value > v ? keys[i].value : v;
-		else
-			keys[i].value += v;
-	}
-	fprintf(stderr, "fnaccel: statistics of %lu process%s\n", procs,
-		procs == 1 ? "" : "es");
-	fprintf(stderr, "processes %lu\n", procs);
-	for (i = 0; i < n_keys; i++) {
-		fprintf(stderr, "%s %" PRIu64 "\n", keys[i].name,
-			keys[i].value);
-		free(keys[i].name);
-	}
-	free(keys);
+	if (fa_slots_sum(st, &keys) < 0)
+		fail("statistics", ENOMEM);
+	fprintf(stderr, "fnaccel: statistics of %lu process%s\n", st->procs,
+		st->procs == 1 ? "" : "es");
+	fprintf(stderr, "processes %lu\n", st->procs);
+	for (i = 0; i < keys.n; i++)
+		fprintf(stderr, "%s %" PRIu64 "\n", keys.key[i].name,
+			keys.key[i].value);
+	fn_keys_free(&keys);
 }
 
 /* The file of statistics slots, in a directory of its own */
@@ -220,6 +165,7 @@ struct slots {
 	char path[PATH_MAX];
 	struct fa_slots_head *head;
 	size_t len;
+	unsigned int n_slots;
 };
 
 static void slots_create(struct slots *sl)
@@ -262,81 +208,38 @@ static void slots_create(struct slots *sl)
 	sl->head->magic = FA_SLOTS_MAGIC;
 	sl->head->slot_size = sizeof(struct fa_slot);
 	sl->head->n_slots = (uint32_t)n;
+	sl->n_slots = (unsigned int)n;
 	set_env("FNACCEL_STATS_SHM", sl->path);
 	/* The processes count in the slots, and dump nothing */
 	unsetenv("FNACCEL_STATS");
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a;
-	int y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * The slots' blocks to out_fd, or their sums to stderr if out_fd is -1;
- * a line for the processes no slot counted.  A process is one pid: an
- * exec keeps it and claims a new slot.  Then the slots are removed.
+ * a line for the processes no slot counted.  Then the slots are removed.
  */
 static void slots_report(struct slots *sl, int out_fd)
 {
-	unsigned int claimed = atomic_load(&sl->head->claimed);
-	unsigned int n_slots = sl->head->n_slots;
-	unsigned int n = MIN(claimed, n_slots);
-	unsigned long lost = claimed - n;
-	unsigned long procs = 0;
-	const struct fa_slot *slot;
-	size_t len = (size_t)n * 8192;
-	size_t pos = 0;
-	unsigned int i;
-	int *pids;
-	char *buf;
-	FILE *f;
+	struct fa_slots_text st;
+	int ret;
 
-	buf = malloc(len ? len : 1);
-	pids = malloc((n ? n : 1) * sizeof(*pids));
-	if (buf == NULL || pids == NULL)
-		fail("malloc", errno);
-	for (i = 0; i < n; i++) {
-		slot = (const void *)((char *)sl->head + FA_SLOT_OFF(i));
-		pids[i] = atomic_load(&slot->pid);
-		if (pids[i] == 0) {
-			lost++;	/* claimed, never filled: no counts in it */
-			continue;
-		}
-		fa_slot_text(slot, buf, len, &pos);
-	}
-	if (pos > len)
-		fail("statistics", ENOBUFS);
+	ret = fa_slots_read(sl->head, sl->len, &st);
+	if (ret < 0)
+		fail("statistics", -ret);
 	/* Gone before any output, which may kill us (SIGPIPE) */
 	munmap(sl->head, sl->len);
 	unlink(sl->path);
 	rmdir(sl->dir);
-	qsort(pids, n, sizeof(*pids), cmp_int);
-	for (i = 0; i < n; i++)
-		if (pids[i] && (i == 0 || pids[i] != pids[i - 1]))
-			procs++;
-	if (lost)
+	if (st.lost)
 		fprintf(stderr, "fnaccel: %lu process%s not counted: no "
 			"statistics slot left (FNACCEL_STATS_SLOTS=%u)\n",
-			lost, lost == 1 ? "" : "es", n_slots);
-	if (out_fd >= 0) {
-		if (write(out_fd, buf, pos) != (ssize_t)pos)
-			fprintf(stderr, "fnaccel: --stats: %s\n",
-				strerror(errno ? errno : EIO));
-	} else {
-		if (pos == 0)
-			buf[pos++] = '\n';	/* fmemopen wants a size */
-		f = fmemopen(buf, pos, "r");
-		if (f == NULL)
-			fail("fmemopen", errno);
-		print_stats(f, procs);
-		fclose(f);
-	}
-	free(pids);
-	free(buf);
+			st.lost, st.lost == 1 ? "" : "es", sl->n_slots);
+	if (out_fd < 0)
+		print_stats(&st);
+	else if (write(out_fd, st.text, st.len) != (ssize_t)st.len)
+		fprintf(stderr, "fnaccel: --stats: %s\n",
+			strerror(errno ? errno : EIO));
+	free(st.text);
 }
 
 static int run_with_stats(char **argv, struct slots *sl, int out_fd)

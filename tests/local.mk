@@ -132,7 +132,8 @@ FP_TESTS = \
 	%reldir%/t2010-fs-xattr-modes.sh \
 	%reldir%/t2011-fs-lookup-known.sh \
 	%reldir%/t2012-fs-mount-helper.sh \
-	%reldir%/t3001-stats.sh
+	%reldir%/t3001-stats.sh \
+	%reldir%/t3002-fnstat.sh
 TESTS += $(FP_TESTS)
 EXTRA_DIST += $(FP_TESTS)
 # t2012's mount.fnpassfs: the helper, running the build tree's fnpassfs

@@ -35,17 +35,6 @@ test_expect_success 'setup: copy.py' '
 	PY
 '
 
-# expect_rc N COMMAND...: COMMAND exits with status N
-expect_rc()
-{
-	local want=$1 rc=0
-	shift
-	"$@" || rc=$?
-	[ $rc = $want ] && return 0
-	echo "exit status $rc, expected $want" >&2
-	return 1
-}
-
 # expect_copied N ERR: N substituted writes of 128 KiB in ERR, the engine
 # keys counting them too
 expect_copied()
@@ -69,14 +58,14 @@ test_expect_success '_exit after a substituted copy: counted, engine keys agree'
 '
 
 test_expect_success 'killed by SIGTERM after a substituted copy: counted' '
-	expect_rc 143 "$FN_FNACCEL" --stats \
+	test_expect_code 143 "$FN_FNACCEL" --stats \
 		"$FN_PYTHON" copy.py xfs/a xfs/b2 term 2>err &&
 	cmp xfs/a xfs/b2 && fn_expect_stat processes 1 err &&
 	expect_copied 32 err
 '
 
 test_expect_success 'killed by SIGKILL after a substituted copy: counted' '
-	expect_rc 137 "$FN_FNACCEL" --stats \
+	test_expect_code 137 "$FN_FNACCEL" --stats \
 		"$FN_PYTHON" copy.py xfs/a xfs/b3 kill 2>err &&
 	cmp xfs/a xfs/b3 && fn_expect_stat processes 1 err &&
 	expect_copied 32 err
@@ -107,11 +96,11 @@ test_expect_success '--stats=FILE: one block per image, written by fnaccel' '
 '
 
 test_expect_success 'an unwritable --stats=FILE: exit 2, one line, COMMAND not run' '
-	expect_rc 2 "$FN_FNACCEL" --stats=no/such/f touch marker \
+	test_expect_code 2 "$FN_FNACCEL" --stats=no/such/f touch marker \
 		>out 2>err &&
 	echo "fnaccel: --stats=no/such/f: No such file or directory" >expect &&
 	test_cmp expect err && test ! -s out && test ! -e marker &&
-	expect_rc 2 "$FN_FNACCEL" --stats=. touch marker 2>err &&
+	test_expect_code 2 "$FN_FNACCEL" --stats=. touch marker 2>err &&
 	echo "fnaccel: --stats=.: Is a directory" >expect &&
 	test_cmp expect err && test ! -e marker
 '
@@ -122,7 +111,7 @@ test_expect_success 'every slot taken: the processes left out are said' '
 	echo "fnaccel: 2 processes not counted: no statistics slot left (FNACCEL_STATS_SLOTS=1)" >expect &&
 	head -n 1 err >actual && test_cmp expect actual &&
 	fn_expect_stat processes 1 err &&
-	expect_rc 2 env FNACCEL_STATS_SLOTS=0 "$FN_FNACCEL" --stats \
+	test_expect_code 2 env FNACCEL_STATS_SLOTS=0 "$FN_FNACCEL" --stats \
 		touch marker 2>err && test ! -e marker
 '
 

@@ -128,9 +128,9 @@ test_expect_success 'SEE ALSO names only pages of ours that are installed' '
 		esac
 	done <refs'
 
-test_expect_success 'doc/design.md names every source file of lib/, preload/ and fs/' '
+test_expect_success 'doc/design.md names every source file of lib/, preload/, fs/ and tools/' '
 	ls "$FN_SRCDIR"/lib/*.[ch] "$FN_SRCDIR"/preload/*.[ch] \
-		"$FN_SRCDIR"/fs/*.[ch] >sources &&
+		"$FN_SRCDIR"/fs/*.[ch] "$FN_SRCDIR"/tools/*.[ch] >sources &&
 	test "$(wc -l <sources)" -ge 20 &&
 	while read -r f; do
 		grep -qF "\`${f##*/}\`" "$FN_SRCDIR/doc/design.md" ||

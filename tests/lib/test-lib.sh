@@ -197,6 +197,17 @@ test_must_fail()
 	return 0
 }
 
+# test_expect_code N CMD...: CMD exits with status N exactly
+test_expect_code()
+{
+	local want=$1 st=0
+	shift
+	"$@" || st=$?
+	[ $st = $want ] && return 0
+	echo "test_expect_code: $*: exit status $st, expected $want"
+	return 1
+}
+
 test_skip()
 {
 	fn_test_count=$((fn_test_count + 1))
