@@ -101,6 +101,7 @@ struct fp_inode {
 	ino_t ino;
 	uint64_t nlookup;	/* protected by fs->itable_lock */
 	struct fp_inode *next;	/* hash chain, protected by itable_lock */
+	struct fp_inode *hnext;	/* chain by handle (cache=watch), the same */
 	struct fp_inode *lru_prev;	/* cached and not lent: itable_lock */
 	struct fp_inode *lru_next;
 	int fd;			/* O_PATH, see above; -1 for /.stats */
@@ -272,6 +273,8 @@ struct fp_fs {
 	pthread_mutex_t itable_lock;
 	struct fp_inode **buckets;	/* protected by itable_lock */
 	size_t nbuckets;		/* protected by itable_lock */
+	/* by handle, nbuckets too; only with cache=watch (watch.c) */
+	struct fp_inode **hbuckets;	/* protected by itable_lock */
 	atomic_size_t ninodes;		/* written under itable_lock */
 	atomic_size_t ninodes_handle;	/* of those, known by handle */
 	atomic_size_t ninodes_fd;	/* of those, keeping a descriptor */
@@ -310,7 +313,7 @@ static inline void fp_count(atomic_uint_fast64_t *c, uint64_t n)
 int fp_itable_init(struct fp_fs *fs);
 unsigned int fp_fd_cache_default(void);
 struct fp_inode *fp_inode_of(fuse_ino_t ino);
-fuse_ino_t fp_inode_ino_of_handle(int mount_fd, struct file_handle *fh);
+fuse_ino_t fp_inode_ino_of_handle(dev_t dev, const struct file_handle *fh);
 double fp_timeout(double seconds);
 int fp_inode_fd(struct fp_inode *in);
 void fp_inode_fd_put(struct fp_inode *in);
@@ -331,8 +334,8 @@ bool fp_close_is_silent(int fd);
 /* watch.c: cache=watch */
 int fp_watch_init(int root_fd);
 int fp_watch_add(int fd);
-void fp_watch_add_later(int fd);
-bool fp_watching(void);
+void fp_watch_add_later(int fd, bool handles);
+int fp_watch_ready(void);
 void fp_watch_reply_begin(void);
 void fp_watch_reply_end(void);
 int fp_watch_start(void);

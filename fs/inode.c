@@ -95,14 +95,37 @@ unsigned int fp_fd_cache_default(void)
 	return (unsigned int)n;
 }
 
-/* Double the bucket array; a failed allocation just keeps chains longer */
+/* The bucket of a stored handle (header and bytes, size bytes) */
+static size_t fp_hash_handle(const unsigned char *h, size_t size,
+			     size_t nbuckets)
+{
+	uint64_t x = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		x = (x ^ h[i]) * 0x100000001b3ULL;
+	return (size_t)(fn_hash_pair(x, size) & (nbuckets - 1));
+}
+
+/*
+ * Double the bucket arrays; a failed allocation just keeps chains longer.
+ * The handle chains (cache=watch) hold the inodes with a handle.
+ */
 static void fp_itable_grow(struct fp_fs *fs)
 {
 	size_t n = fs->nbuckets * 2;
 	struct fp_inode **b = calloc(n, sizeof(*b));
+	struct fp_inode **hb = NULL;
 	struct fp_inode *in, *next;
 	size_t i, h;
 
+	if (b != NULL && fs->hbuckets != NULL) {
+		hb = calloc(n, sizeof(*hb));
+		if (hb == NULL) {
+			free(b);
+			return;
+		}
+	}
 	if (b == NULL)
 		return;
 	for (i = 0; i < fs->nbuckets; i++) {
@@ -112,9 +135,19 @@ static void fp_itable_grow(struct fp_fs *fs)
 			in->next = b[h];
 			b[h] = in;
 		}
+		for (in = hb ? fs->hbuckets[i] : NULL; in != NULL; in = next) {
+			next = in->hnext;
+			h = fp_hash_handle(in->handle, in->handle_size, n);
+			in->hnext = hb[h];
+			hb[h] = in;
+		}
 	}
 	free(fs->buckets);
 	fs->buckets = b;
+	if (hb != NULL) {
+		free(fs->hbuckets);
+		fs->hbuckets = hb;
+	}
 	fs->nbuckets = n;
 }
 
@@ -280,7 +313,7 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 	why = fp_mount_probe(fd, st, fh, &nm->fd);
 	nm->handles = why == NULL;
 	nm->close_silent = fp_close_is_silent(fd);
-	fp_watch_add_later(fd);
+	fp_watch_add_later(fd, nm->handles);
 	atomic_store_explicit(&fs->nmounts, fs->nmounts + 1,
 			      memory_order_release);
 	pthread_mutex_unlock(&fs->mounts_lock);
@@ -408,7 +441,7 @@ static size_t fp_fd_cache_add(struct fp_fs *fs, struct fp_inode *in, int fd,
 	return fp_fd_evict(fs, fs->cfg.fd_cache, victims);
 }
 
-/* Take in out of its hash chain; under itable_lock */
+/* Take in out of its hash chains; under itable_lock */
 static void fp_itable_unhash(struct fp_fs *fs, struct fp_inode *in)
 {
 	struct fp_inode **pp;
@@ -417,6 +450,16 @@ static void fp_itable_unhash(struct fp_fs *fs, struct fp_inode *in)
 	for (; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == in) {
 			*pp = in->next;
+			break;
+		}
+	}
+	if (fs->hbuckets == NULL || in->handle_size == 0)
+		return;
+	pp = &fs->hbuckets[fp_hash_handle(in->handle, in->handle_size,
+					  fs->nbuckets)];
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == in) {
+			*pp = in->hnext;
 			return;
 		}
 	}
@@ -562,38 +605,41 @@ static struct fp_inode *fp_itable_find(struct fp_fs *fs, dev_t dev, ino_t ino)
 	return NULL;
 }
 
+/* The root's handle, for fp_inode_ino_of_handle() */
+static union fp_handle_buf fp_root_handle;
+
 /*
- * The kernel's number of the inode the table knows with handle fh (on the
- * file system of mount_fd), or 0: for telling the kernel that it changed
- * (watch.c).  The number is only a name for the kernel, which ignores
- * one it has forgotten, so no reference is taken.
+ * The kernel's number of the inode the table knows with handle fh on the
+ * file system of dev, or 0:
+ * for telling the kernel that it changed (watch.c).  No system call: an
+ * event of a file fnpassfs does not know costs one hash lookup.  The
+ * number is only a name for the kernel, which ignores one it has
+ * forgotten, so no reference is taken.
  */
-fuse_ino_t fp_inode_ino_of_handle(int mount_fd, struct file_handle *fh)
+fuse_ino_t fp_inode_ino_of_handle(dev_t dev, const struct file_handle *fh)
 {
 	struct fp_fs *fs = &fp_fs;
+	size_t size = fp_handle_size(fh);
 	struct fp_inode *in;
 	fuse_ino_t ino = 0;
-	struct stat st;
-	int fd;
 
-	fd = open_by_handle_at(mount_fd, fh, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return 0;	/* gone since, or not ours to open */
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return 0;
-	}
-	close(fd);
-	if (st.st_dev == fs->root.dev && st.st_ino == fs->root.ino)
+	if (dev == fs->root.dev &&
+	    size == fp_handle_size(&fp_root_handle.fh) &&
+	    memcmp(fh, fp_root_handle.buf, size) == 0)
 		return FUSE_ROOT_ID;
 	pthread_mutex_lock(&fs->itable_lock);
-	in = fp_itable_find(fs, st.st_dev, st.st_ino);
-	/* with another handle it is another file of the same number */
-	if (in != NULL && !in->stale &&
-	    (in->handle_size == 0 ||
-	     (in->handle_size == fp_handle_size(fh) &&
-	      memcmp(in->handle, fh, in->handle_size) == 0)))
-		ino = fp_ino_of(in);
+	if (fs->hbuckets != NULL)
+		in = fs->hbuckets[fp_hash_handle((const unsigned char *)fh,
+						 size, fs->nbuckets)];
+	else
+		in = NULL;
+	for (; in != NULL; in = in->hnext) {
+		if (in->dev == dev && in->handle_size == size &&
+		    memcmp(in->handle, fh, size) == 0) {
+			ino = fp_ino_of(in);
+			break;
+		}
+	}
 	pthread_mutex_unlock(&fs->itable_lock);
 	return ino;
 }
@@ -758,6 +804,11 @@ static struct fp_inode *fp_itable_add(struct fp_inode *made, int fd)
 	h = fp_hash(in->dev, in->ino, fs->nbuckets);
 	in->next = fs->buckets[h];
 	fs->buckets[h] = in;
+	if (fs->hbuckets != NULL && in->handle_size > 0) {
+		h = fp_hash_handle(in->handle, in->handle_size, fs->nbuckets);
+		in->hnext = fs->hbuckets[h];
+		fs->hbuckets[h] = in;
+	}
 	atomic_fetch_add(&fs->ninodes, 1);
 	if (in->handle_size > 0) {
 		atomic_fetch_add(&fs->ninodes_handle, 1);
@@ -1004,13 +1055,19 @@ int fp_itable_init(struct fp_fs *fs)
 	fs->buckets = calloc(fs->nbuckets, sizeof(*fs->buckets));
 	if (fs->buckets == NULL)
 		return -ENOMEM;
+	if (fs->cfg.cache == FP_CACHE_WATCH) {
+		fs->hbuckets = calloc(fs->nbuckets, sizeof(*fs->hbuckets));
+		if (fs->hbuckets == NULL)
+			return -ENOMEM;
+	}
 	ret = pthread_mutex_init(&fs->itable_lock, NULL);
 	if (ret == 0)
 		ret = pthread_mutex_init(&fs->mounts_lock, NULL);
 	if (ret != 0)
 		return -ret;
 	fs->handles_capable = fp_may_open_handles();
-	if (fstat(fs->root.fd, &st) == 0)
-		(void)fp_handle_of(fs->root.fd, &st, &hb);
+	if (fstat(fs->root.fd, &st) == 0 &&
+	    fp_handle_of(fs->root.fd, &st, &hb) != NULL)
+		memcpy(&fp_root_handle, &hb, sizeof(hb));
 	return 0;
 }

@@ -242,6 +242,8 @@ static int fp_prepare(struct fp_fs *fs)
 	if (fp_itable_init(fs) < 0 || fp_save_groups(fs) < 0 ||
 	    (fs->cfg.creds && fp_creds_init() < 0))
 		return fp_no_memory();
+	if (fs->cfg.cache == FP_CACHE_WATCH && fp_watch_ready() < 0)
+		return -1;
 	fp_raise_nofile();
 	if (fs->cfg.fd_cache == 0)
 		fs->cfg.fd_cache = fp_fd_cache_default();

@@ -57,10 +57,14 @@
 	 FAN_ATTRIB | FAN_MODIFY | FAN_ONDIR)
 #define FP_WATCH_NAMES (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO)
 
-/* A marked file system: its fsid, and a directory of it for handles */
+/*
+ * A marked file system: its device and its fsid, which events name.  Two
+ * file systems with one fsid (copies of one ext4 image) cannot both be
+ * marked: the second fails, and the watch falls back.
+ */
 struct fp_watched {
+	dev_t dev;
 	fsid_t fsid;
-	int fd;
 };
 
 static struct {
@@ -73,11 +77,6 @@ static struct {
 	bool started;
 	pid_t pid;			/* ours: our own events are skipped */
 } fp_watch = { .fan_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
-
-bool fp_watching(void)
-{
-	return fp_watch.fan_fd >= 0 && !atomic_load(&fp_fs.watch_lost);
-}
 
 void fp_watch_reply_begin(void)
 {
@@ -98,10 +97,18 @@ static void fp_watch_replies_out(void)
 	pthread_rwlock_unlock(&fp_watch.reply_lock);
 }
 
-/* From now on every reply has cache=auto's timeouts: once, with why */
+static const char *fp_watch_why;	/* why it was lost */
+
+/*
+ * From now on every reply has cache=auto's timeouts: said once, with why,
+ * by the thread; before it runs, fp_watch_ready() refuses the mount.
+ */
 static void fp_watch_lose(const char *why)
 {
-	if (!atomic_exchange(&fp_fs.watch_lost, true))
+	if (atomic_exchange(&fp_fs.watch_lost, true))
+		return;
+	fp_watch_why = why;
+	if (fp_watch.started)
 		fp_notice("cache=watch: %s: changes beside the mount now show "
 			  "within the timeouts of cache=auto", why);
 }
@@ -114,38 +121,39 @@ int fp_watch_add(int fd)
 {
 	struct fp_watched *w;
 	struct statfs sf;
+	struct stat st;
 	char path[64];
 	size_t i, n;
-	int ret = 0;
+	int mfd, ret = 0;
 
 	if (fp_watch.fan_fd < 0)
 		return 0;
-	if (fstatfs(fd, &sf) < 0)
+	if (fstat(fd, &st) < 0 || fstatfs(fd, &sf) < 0)
 		return -errno;
 	pthread_mutex_lock(&fp_watch.lock);
 	n = atomic_load(&fp_watch.nfss);
 	for (i = 0; i < n; i++)
-		if (memcmp(&fp_watch.fss[i].fsid, &sf.f_fsid,
-			   sizeof(sf.f_fsid)) == 0)
+		if (fp_watch.fss[i].dev == st.st_dev)
 			goto out;
 	if (n == FP_MOUNTS_MAX) {
 		ret = -EMFILE;
 		goto out;
 	}
-	/* open_by_handle_at(2) and fanotify_mark(2) want it opened */
-	w = &fp_watch.fss[n];
+	/* fanotify_mark(2) wants it opened, not O_PATH */
 	fp_proc_path(path, sizeof(path), fd);
-	w->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->fd < 0) {
+	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0) {
 		ret = -errno;
 		goto out;
 	}
 	if (fanotify_mark(fp_watch.fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  FP_WATCH_EVENTS, w->fd, NULL) < 0) {
+			  FP_WATCH_EVENTS, mfd, NULL) < 0)
 		ret = -errno;
-		close(w->fd);
+	close(mfd);
+	if (ret < 0)
 		goto out;
-	}
+	w = &fp_watch.fss[n];
+	w->dev = st.st_dev;
 	w->fsid = sf.f_fsid;
 	atomic_store_explicit(&fp_watch.nfss, n + 1, memory_order_release);
 out:
@@ -153,36 +161,51 @@ out:
 	return ret;
 }
 
-/* fp_watch_add() of a file system met after the start; lost if it fails */
-void fp_watch_add_later(int fd)
+/*
+ * fp_watch_add() of a backing mount met (the source's too, at the start),
+ * whose inodes are known by their handles or not (handles): lost if it
+ * cannot be watched, or if events could not name its inodes.
+ */
+void fp_watch_add_later(int fd, bool handles)
 {
-	if (fp_watch.fan_fd >= 0 && !atomic_load(&fp_fs.watch_lost) &&
-	    fp_watch_add(fd) < 0)
-		fp_watch_lose("a backing file system below the source "
-			      "cannot be watched");
+	if (fp_watch.fan_fd < 0 || atomic_load(&fp_fs.watch_lost))
+		return;
+	if (!handles)
+		fp_watch_lose("a backing file system has no file handles");
+	else if (fp_watch_add(fd) < 0)
+		fp_watch_lose("a backing file system cannot be watched");
 }
 
-/* A directory of the marked file system of fsid, or -1 */
-static int fp_watch_fd_of(const fsid_t *fsid)
+/* Before mounting, once the source's mount was met: 0, or -1 and why */
+int fp_watch_ready(void)
+{
+	if (!atomic_load(&fp_fs.watch_lost))
+		return 0;
+	fprintf(stderr, "fnpassfs: cache=watch: %s\n", fp_watch_why);
+	return -1;
+}
+
+/* The device of the marked file system of fsid, or 0 */
+static dev_t fp_watch_dev_of(const fsid_t *fsid)
 {
 	size_t i, n;
 
 	n = atomic_load_explicit(&fp_watch.nfss, memory_order_acquire);
 	for (i = 0; i < n; i++)
 		if (memcmp(&fp_watch.fss[i].fsid, fsid, sizeof(*fsid)) == 0)
-			return fp_watch.fss[i].fd;
-	return -1;
+			return fp_watch.fss[i].dev;
+	return 0;
 }
 
 /* The kernel's number of the inode of an event's record, or 0 */
 static fuse_ino_t fp_watch_ino(const struct fanotify_event_info_fid *fid)
 {
-	struct file_handle *fh = (struct file_handle *)fid->handle;
-	int mfd = fp_watch_fd_of((const fsid_t *)&fid->fsid);
+	dev_t dev = fp_watch_dev_of((const fsid_t *)&fid->fsid);
 
-	if (mfd < 0)
+	if (dev == 0)
 		return 0;
-	return fp_inode_ino_of_handle(mfd, fh);
+	return fp_inode_ino_of_handle(dev,
+				      (const struct file_handle *)fid->handle);
 }
 
 /* Tell the kernel what one event changed */
@@ -293,8 +316,8 @@ int fp_watch_init(int root_fd)
 	}
 	ret = fp_watch_add(root_fd);
 	if (ret < 0) {
-		fprintf(stderr, "fnpassfs: cache=watch: the source's file "
-			"system cannot be watched: %s\n", strerror(-ret));
+		fprintf(stderr, "fnpassfs: cache=watch: the file system of "
+			"the source cannot be watched: %s\n", strerror(-ret));
 		close(fp_watch.fan_fd);
 		fp_watch.fan_fd = -1;
 		return -1;

@@ -9,8 +9,9 @@
 # directory's listing, and a file system mounted below the source, also
 # for names made while they are looked up through the mount.  The
 # daemon's own calls make no notification.  Without CAP_SYS_ADMIN the
-# mount is refused with one line, and it works as a daemon (the watching
-# thread starts after the fork).
+# mount is refused with one line; a FUSE file system met below the source
+# turns every later reply to the timeouts of cache=auto, with one notice;
+# and it works as a daemon (the watching thread starts after the fork).
 #
 # A change reaches the kernel asynchronously: each check waits for it
 # (seen, or 10 s without: a failure), which is no timing threshold.
@@ -164,14 +165,31 @@ test_expect_success 'a change in the file system below the source shows too' '
 	echo five >src/t/j && rm src/t/i && eventually same_bytes t/j &&
 	eventually missing t/i && same_ls t'
 
+test_expect_setup 'an fnpassfs mounted below the source (FUSE: no file handles)' '
+	outer_pid=$FN_MOUNT_PID && mkdir inner src/fz && echo in >inner/x &&
+	fn_mount inner src/fz && inner_pid=$FN_MOUNT_PID &&
+	FN_MOUNT_PID=$outer_pid'
+
+test_expect_success 'met through the mount, it turns the watch to the timeouts of auto, said once' '
+	test "$(cat mnt/fz/x)" = in && ls mnt/fz >/dev/null &&
+	echo "fnpassfs: cache=watch: a backing file system has no file handles: changes beside the mount now show within the timeouts of cache=auto" >want &&
+	grep "cache=watch" fnpassfs.mnt.log >got && test_cmp want got &&
+	missing d/late2 && echo x >src/d/late2 && eventually same_bytes d/late2'
+
 test_expect_success 'unmount, daemon exits 0' '
-	fn_umount mnt'
+	fn_umount mnt && fn_umount src/fz $inner_pid'
 
 test_expect_success 'without CAP_SYS_ADMIN: refused with one line, nothing mounted' '
 	test_must_fail setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin \
 		"$FN_BUILDDIR/fs/fnpassfs" -f -o cache=watch src mnt2 2>err &&
 	echo "fnpassfs: cache=watch: fanotify: Operation not permitted (it needs CAP_SYS_ADMIN: run as root)" >want &&
 	test_cmp want err && ! mountpoint -q mnt2'
+
+test_expect_success 'a source on a FUSE file system: refused with one line, nothing mounted' '
+	mkdir fuse.src fuse.mnt && fn_mount fuse.src fuse.mnt && fuse_pid=$FN_MOUNT_PID &&
+	test_must_fail "$FN_BUILDDIR/fs/fnpassfs" -f -o cache=watch fuse.mnt mnt2 2>err &&
+	echo "fnpassfs: cache=watch: the file system of the source cannot be watched: No such device" >want &&
+	test_cmp want err && ! mountpoint -q mnt2 && fn_umount fuse.mnt $fuse_pid'
 
 test_expect_success 'as a daemon: changes beside the mount show' '
 	"$FN_BUILDDIR/fs/fnpassfs" -o cache=watch src mnt2 &&
