@@ -32,16 +32,17 @@ struct fp_dir {
 
 /*
  * With cache=always and cache=watch the kernel keeps the listing
- * (cache_readdir) across opens (keep_cache).  It drops it by itself when the directory changes
- * through the mount (fuse_dir_changed() after create, mknod, mkdir,
- * symlink, link, unlink, rmdir and rename bumps the directory's version,
- * which the cached listing is checked against), so no notify_inval_inode
- * is sent from here (inside the request that changed the directory it
- * could also deadlock on the directory's lock); t2201 checks it.  A
- * change on the backing side changes the directory's mtime, which the
- * kernel compares when a listing starts from offset 0, once the
- * directory's attributes have expired (attr_timeout); with cache=watch
- * fnpassfs drops the listing when it is told of the change (watch.c).
+ * (cache_readdir) across opens (keep_cache).  It drops it by itself when
+ * the directory changes through the mount (fuse_dir_changed() after
+ * create, mknod, mkdir, symlink, link, unlink, rmdir and rename bumps the
+ * directory's version, which the cached listing is checked against), so
+ * no notify_inval_inode is sent from here (inside the request that
+ * changed the directory it could also deadlock on the directory's lock);
+ * t2201 checks it.  A change on the backing side changes the directory's
+ * mtime, which the kernel compares when a listing starts from offset 0,
+ * once the directory's attributes have expired (attr_timeout); with
+ * cache=watch fnpassfs drops the listing when it is told of the change
+ * (watch.c).
  *
  * Not with cache=auto: a cached listing carries no attributes, so once
  * the 1 s entries expired, `ls -l` of 10,000 files cost 10,000 lookups

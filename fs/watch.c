@@ -211,7 +211,8 @@ static fuse_ino_t fp_watch_ino(const struct fanotify_event_info_fid *fid)
 /* Tell the kernel what one event changed */
 static void fp_watch_event(const struct fanotify_event_metadata *m)
 {
-	const char *p = (const char *)(m + 1), *end = (const char *)m + m->event_len;
+	const char *end = (const char *)m + m->event_len;
+	const char *p = (const char *)(m + 1);
 	struct fuse_session *se = fp_fs.se;
 
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
