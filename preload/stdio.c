@@ -130,6 +130,14 @@ FA_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 
 	if (!fa_active() || size == 0 || n == 0 || n > SIZE_MAX / size)
 		return fa_call_fwrite(p, size, n, f, false);
+	/*
+	 * The usual small fwrite is libc's alone, as fa_fwrite() would
+	 * decide: counted here, without locking the stream a second time
+	 */
+	if (size * n < fa_config.min_size && fileno_unlocked(f) >= 0) {
+		fa_count_skip(FA_SKIP_small);
+		return fa_call_fwrite(p, size, n, f, false);
+	}
 	flockfile(f);
 	/* write(2) is a cancellation point: never leave the stream locked */
 	pthread_cleanup_push(fa_unlock, f);
