@@ -14,10 +14,11 @@
 # fs-bench as a peer when it is there; default FN_BUILDDIR/_libfuse),
 # BENCH_TREE_FILES (unset: fs-tree-bench does not run; 1000000 is the
 # guide's tree, 7 minutes or more).  Writes fnbench-ext4.md,
-# fnbench-xfs.md, fs-bench.md and preload-bench.md, and fs-tree-bench.md
-# when asked, each opening with the machine and the commands.  Runs as
-# root (loop images, FUSE mounts, drop_caches); a bench that fails is
-# marked in its file and the others still run; exit 1 if any failed.
+# fnbench-xfs.md, fs-bench.md, watch-cost.md and preload-bench.md, and
+# fs-tree-bench.md when asked, each opening with the machine and the
+# commands.  Runs as root (loop images, FUSE mounts, drop_caches); a
+# bench that fails is marked in its file and the others still run; exit
+# 1 if any failed.
 set -u
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -159,6 +160,12 @@ else
 	echo "run-all: no $hp (scripts/build-libfuse): no passthrough_hp" >&2
 fi
 run "$f" env FN_BUILDDIR="$build" "$srcdir/bench/fs-bench.sh" "${args[@]}"
+
+# watch-cost: what cache=watch costs work beside the mount
+f=$out/watch-cost.md
+start "$f" "watch-cost: work beside a cache=watch mount"
+run "$f" env FN_BUILDDIR="$build" "$srcdir/bench/watch-cost.sh" \
+	--dir "$bdir" --size "$size" --files "$files" --runs "$runs"
 
 # preload-bench: programs with and without libfnaccel.so, ext4 and XFS
 f=$out/preload-bench.md

@@ -26,6 +26,8 @@ EXTRA_DIST += bench/fs-bench.sh
 # fnpassfs over a tree of a million files under descriptor limits (make
 # bench runs it only with BENCH_TREE_FILES set)
 EXTRA_DIST += bench/fs-tree-bench.sh
+# what cache=watch costs the rest of its backing file system
+EXTRA_DIST += bench/watch-cost.sh
 
 # mount.fnpassfs: what mount(8) runs for -t fnpassfs and, by the link
 # mount.fuse.fnpassfs, -t fuse.fnpassfs; it runs fnpassfs by the path it

@@ -190,6 +190,9 @@ EXTRA_DIST += %reldir%/t9010-bench-smoke.sh
 # t9011 runs bench/fs-bench.sh tiny: fnpassfs on an ext4 image, --ops
 TESTS += %reldir%/t9011-fs-bench-smoke.sh
 EXTRA_DIST += %reldir%/t9011-fs-bench-smoke.sh
+# t9012 runs bench/watch-cost.sh tiny: what cache=watch costs beside it
+TESTS += %reldir%/t9012-watch-cost-smoke.sh
+EXTRA_DIST += %reldir%/t9012-watch-cost-smoke.sh
 TESTS += %reldir%/t9003-abi-preload.sh
 EXTRA_DIST += %reldir%/t9003-abi-preload.sh
 # t9004: one licence in every file; COPYING and NEWS in the tarball
