@@ -363,3 +363,15 @@ enum fa_skip fa_pair_check(enum fa_dev_kind src_kind, dev_t src, int dst_fd,
 		return FA_SKIP_data_copy;
 	return FA_SKIP_NONE;
 }
+
+void fa_count_offload(dev_t src, int dst_fd, dev_t dst, uint64_t bytes)
+{
+	enum fa_dev_kind kind;
+
+	/* across two devices the kernel splices, or refuses (EXDEV) */
+	if (src != dst || bytes == 0)
+		return;
+	kind = fa_dev_kind(dst_fd, dst);
+	if (kind == FA_DEV_OFFLOAD || kind == FA_DEV_OFFLOAD_MOUNT)
+		fn_stat_add(&fa_live->preload_offload_bytes, bytes);
+}

@@ -173,25 +173,32 @@ enum fa_skip {
 };
 
 /*
- * The preload's counters: sendfiles done by the engine and passed on,
- * reads tracked, writes substituted (ops, bytes; those matched by content,
- * match.c, counted again in matched) and passed on, copies
- * that came back short (the rest written by write(2)), copies not proven
- * right (repaired by writing the buffer over them), copy_file_range calls
- * and those the engine completed (FNACCEL_CFR_FALLBACK), and the devices
- * decided (dev.c): not in FNACCEL_FS, data copy, offload, offload within
- * the mount.
+ * The preload's counters: sendfiles done by the engine and passed on
+ * (ops, and the bytes the real sendfile moved), reads tracked, writes
+ * substituted (ops, bytes; those matched by content, match.c, counted
+ * again in matched) and passed on (ops, and the bytes the real call
+ * wrote), the substituted bytes, of writes and sendfiles, that stayed
+ * on one device that remaps or offloads the copy (offload: dev.c's kinds
+ * offload and offload within the mount), copies that came back short
+ * (the rest written by write(2)), copies not proven right (repaired by
+ * writing the buffer over them), copy_file_range calls and those the
+ * engine completed (FNACCEL_CFR_FALLBACK), and the devices decided
+ * (dev.c): not in FNACCEL_FS, data copy, offload, offload within the
+ * mount.
  */
 #define FA_STATS_FIELDS(X)						\
 	X(preload_sendfile_ops)						\
 	X(preload_sendfile_bytes)					\
 	X(preload_sendfile_passthrough_ops)				\
+	X(preload_sendfile_passthrough_bytes)				\
 	X(preload_read_tracked_ops)					\
 	X(preload_write_substituted_ops)				\
 	X(preload_write_substituted_bytes)				\
 	X(preload_write_matched_ops)					\
 	X(preload_write_matched_bytes)					\
 	X(preload_write_passthrough_ops)				\
+	X(preload_write_passthrough_bytes)				\
+	X(preload_offload_bytes)					\
 	X(preload_write_short_copies)					\
 	X(preload_verify_failures)					\
 	X(preload_cfr_ops)						\
@@ -216,6 +223,18 @@ static inline void fa_count_skip(enum fa_skip why)
 	fn_stat_add(&fa_live->preload_write_passthrough_ops, 1);
 	fn_stat_add(&fa_live->skip[why], 1);
 }
+
+/* What the real call wrote of a write counted by fa_count_skip() */
+static inline void fa_count_passed(ssize_t written)
+{
+	if (written > 0)
+		fn_stat_add(&fa_live->preload_write_passthrough_bytes,
+			    (uint64_t)written);
+}
+
+/* bytes substituted from a file on src to dst's device (dst_fd): counted
+ * as offload when both are one device that remaps or offloads (dev.c) */
+void fa_count_offload(dev_t src, int dst_fd, dev_t dst, uint64_t bytes);
 
 /*
  * The statistics of one program image: its preload counters and its
@@ -279,6 +298,24 @@ int fa_slots_read(const struct fa_slots_head *head, size_t len,
 		  struct fa_slots_text *out);
 /* The blocks summed into t (fn_keys_add_text()) without pid and argv0 */
 int fa_slots_sum(const struct fa_slots_text *st, struct fn_keys *t);
+
+/* The figures of fnaccel --progress, summed over the filled slots */
+struct fa_progress {
+	uint64_t substituted;	/* write substituted + sendfile bytes */
+	uint64_t passed;	/* write + sendfile passthrough bytes */
+	uint64_t offload;	/* preload_offload_bytes */
+};
+
+void fa_slots_progress(const struct fa_slots_head *head, size_t len,
+		       struct fa_progress *out);
+
+/*
+ * fnaccel --progress (progress.c): wait for pid as waitpid(pid, status,
+ * 0) does, writing the line on stderr each second from the slots at head
+ * (len bytes), rewritten in place if tty; a last line when it has ended
+ */
+pid_t fa_progress_wait(pid_t pid, int *status, bool tty,
+		       const struct fa_slots_head *head, size_t len);
 
 /* Whether a file system (statfs f_type) is in FNACCEL_FS */
 bool fa_fs_allowed(uint64_t magic);

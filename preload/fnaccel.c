@@ -8,15 +8,16 @@
  * build tree's library).  It is put in front of any LD_PRELOAD already
  * set, the options become FNACCEL_* variables, and COMMAND replaces
  * fnaccel (execvp), so its exit status and signals are COMMAND's own.
- * Only `--stats` keeps fnaccel as the parent: it makes a file of
- * statistics slots in a private directory (FNACCEL_STATS_SHM, fa.h),
- * where each process under the library counts, and when COMMAND ends
- * it reads them, whatever way each process ended: it prints their sums
- * on stderr, or with `--stats=FILE` appends one block per slot to FILE,
- * opened before COMMAND runs.  Then it exits with COMMAND's status
- * (128+N for a signal N).  Exit 126: COMMAND found but not executable;
- * 127: not found; 2: usage, or --stats=FILE not writable; 125: fnaccel
- * itself failed.
+ * Only `--stats` and `--progress` keep fnaccel as the parent: it makes a
+ * file of statistics slots in a private directory (FNACCEL_STATS_SHM,
+ * fa.h), where each process under the library counts.  With --stats,
+ * when COMMAND ends it reads them, whatever way each process ended: it
+ * prints their sums on stderr, or with `--stats=FILE` appends one block
+ * per slot to FILE, opened before COMMAND runs.  With --progress it reads
+ * a few of their counters each second while it waits (progress.c).  Then
+ * it exits with COMMAND's status (128+N for a signal N).  Exit 126:
+ * COMMAND found but not executable; 127: not found; 2: usage, or
+ * --stats=FILE not writable; 125: fnaccel itself failed.
  */
 #include <config.h>
 
@@ -50,6 +51,9 @@
 #define FA_SLOTS_DEFAULT 65536
 #define FA_SLOTS_MAX (1u << 20)
 
+/* --progress=WHEN */
+enum fa_when { FA_NEVER, FA_AUTO, FA_ALWAYS };
+
 static void usage(FILE *f)
 {
 	char def[FA_FS_LIST_LEN];
@@ -64,6 +68,11 @@ static void usage(FILE *f)
 "  --stats          print the summed statistics of COMMAND and all its\n"
 "                   child processes on standard error when it ends\n"
 "  --stats=FILE     append each process's statistics to FILE instead\n"
+"  --progress       a line on standard error, updated each second while\n"
+"                   COMMAND runs, if it is a terminal: the bytes\n"
+"                   substituted, their rate, the bytes passed through\n"
+"                   and the bytes saved (shared extents)\n"
+"  --progress=WHEN  always, auto (as --progress) or never (the default)\n"
 "  --verify=MODE    reread (default) or hash: both re-read the source\n"
 "                   after a copy; hash also hashes the whole buffer\n"
 "                   before it (FNACCEL_VERIFY)\n"
@@ -214,6 +223,13 @@ static void slots_create(struct slots *sl)
 	unsetenv("FNACCEL_STATS");
 }
 
+static void slots_remove(struct slots *sl)
+{
+	munmap(sl->head, sl->len);
+	unlink(sl->path);
+	rmdir(sl->dir);
+}
+
 /*
  * The slots' blocks to out_fd, or their sums to stderr if out_fd is -1;
  * a line for the processes no slot counted.  Then the slots are removed.
@@ -227,9 +243,7 @@ static void slots_report(struct slots *sl, int out_fd)
 	if (ret < 0)
 		fail("statistics", -ret);
 	/* Gone before any output, which may kill us (SIGPIPE) */
-	munmap(sl->head, sl->len);
-	unlink(sl->path);
-	rmdir(sl->dir);
+	slots_remove(sl);
 	if (st.lost)
 		fprintf(stderr, "fnaccel: %lu process%s not counted: no "
 			"statistics slot left (FNACCEL_STATS_SLOTS=%u)\n",
@@ -242,7 +256,13 @@ static void slots_report(struct slots *sl, int out_fd)
 	free(st.text);
 }
 
-static int run_with_stats(char **argv, struct slots *sl, int out_fd)
+/*
+ * COMMAND as a child, the slots read when it has ended: reported (stats:
+ * out_fd as slots_report()) and removed; with progress, the line each
+ * second while it runs (on a terminal if tty)
+ */
+static int run_with_slots(char **argv, struct slots *sl, bool stats,
+			  int out_fd, bool progress, bool tty)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct sigaction old_int;
@@ -260,14 +280,20 @@ static int run_with_stats(char **argv, struct slots *sl, int out_fd)
 	/* As system(3): the terminal's signals are for COMMAND */
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
-	do {
-		w = waitpid(pid, &status, 0);
-	} while (w < 0 && errno == EINTR);
+	if (progress)
+		w = fa_progress_wait(pid, &status, tty, sl->head, sl->len);
+	else
+		do {
+			w = waitpid(pid, &status, 0);
+		} while (w < 0 && errno == EINTR);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	if (w < 0)
 		fail("waitpid", errno);
-	slots_report(sl, out_fd);
+	if (stats)
+		slots_report(sl, out_fd);
+	else
+		slots_remove(sl);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -278,7 +304,9 @@ static int run_with_stats(char **argv, struct slots *sl, int out_fd)
 int main(int argc, char **argv)
 {
 	const char *stats_file = NULL;
+	enum fa_when progress = FA_NEVER;
 	bool stats_sum = false;
+	bool tty;
 	struct slots sl;
 	const char *lib;
 	const char *old;
@@ -308,6 +336,20 @@ int main(int argc, char **argv)
 				usage_error("--stats=: missing FILE");
 			stats_file = a + 8;
 			stats_sum = false;
+		} else if (strcmp(a, "--progress") == 0) {
+			progress = FA_AUTO;
+		} else if (strncmp(a, "--progress=", 11) == 0) {
+			if (strcmp(a + 11, "always") == 0)
+				progress = FA_ALWAYS;
+			else if (strcmp(a + 11, "auto") == 0)
+				progress = FA_AUTO;
+			else if (strcmp(a + 11, "never") == 0)
+				progress = FA_NEVER;
+			else {
+				fprintf(stderr, "fnaccel: %s: not always, "
+					"auto or never\n", a);
+				return FA_EXIT_USAGE;
+			}
 		} else if (strncmp(a, "--verify=", 9) == 0) {
 			if (strcmp(a + 9, "reread") != 0 &&
 			    strcmp(a + 9, "hash") != 0)
@@ -367,9 +409,13 @@ int main(int argc, char **argv)
 			return FA_EXIT_USAGE;
 		}
 	}
-	if (stats_file || stats_sum) {
+	tty = isatty(STDERR_FILENO);
+	if (progress == FA_AUTO)
+		progress = tty ? FA_ALWAYS : FA_NEVER;
+	if (stats_file || stats_sum || progress == FA_ALWAYS) {
 		slots_create(&sl);
-		status = run_with_stats(argv + i, &sl, stats_fd);
+		status = run_with_slots(argv + i, &sl, stats_file || stats_sum,
+					stats_fd, progress == FA_ALWAYS, tty);
 		if (stats_fd >= 0 && close(stats_fd) < 0)
 			fprintf(stderr, "fnaccel: --stats=%s: %s\n",
 				stats_file, strerror(errno));

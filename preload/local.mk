@@ -30,7 +30,8 @@ EXTRA_DIST += %reldir%/exports.map
 # fnaccel COMMAND: runs COMMAND with the installed library preloaded
 bin_PROGRAMS += %reldir%/fnaccel
 %canon_reldir%_fnaccel_SOURCES = %reldir%/fnaccel.c %reldir%/fa_fs.h \
-	%reldir%/fa.h %reldir%/stats.c %reldir%/env.c %reldir%/slots.c
+	%reldir%/fa.h %reldir%/stats.c %reldir%/env.c %reldir%/slots.c \
+	%reldir%/progress.c
 %canon_reldir%_fnaccel_LDADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_fnaccel_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFA_LIBRARY_PATH='"$(preloaddir)/libfnaccel.so"'

@@ -84,3 +84,35 @@ int fa_slots_sum(const struct fa_slots_text *st, struct fn_keys *t)
 
 	return fn_keys_add_text(t, st->text, st->len, skip);
 }
+
+static uint64_t fa_load(const atomic_uint_fast64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/*
+ * A few counters of every slot, read in place: fnaccel --progress reads
+ * them each second while the processes count, with no text made
+ */
+void fa_slots_progress(const struct fa_slots_head *head, size_t len,
+		       struct fa_progress *out)
+{
+	unsigned int n = MIN(atomic_load(&head->claimed), head->n_slots);
+	const struct fa_stats_live *p;
+	const struct fa_slot *slot;
+	unsigned int i;
+
+	n = (unsigned int)MIN((size_t)n, (len - FA_SLOTS_START) / FA_SLOT_SIZE);
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		slot = (const void *)((const char *)head + FA_SLOT_OFF(i));
+		if (atomic_load_explicit(&slot->pid, memory_order_acquire) == 0)
+			continue;
+		p = &slot->preload;
+		out->substituted += fa_load(&p->preload_write_substituted_bytes) +
+				    fa_load(&p->preload_sendfile_bytes);
+		out->passed += fa_load(&p->preload_write_passthrough_bytes) +
+			       fa_load(&p->preload_sendfile_passthrough_bytes);
+		out->offload += fa_load(&p->preload_offload_bytes);
+	}
+}

@@ -52,6 +52,18 @@ static size_t fa_call_fwrite(const void *p, size_t size, size_t n, FILE *f,
 	return _IO_fwrite(p, size, n, f);
 }
 
+/* An fwrite for libc alone, counted: why, and the bytes libc took */
+static size_t fa_fwrite_passed(enum fa_skip why, const void *p, size_t size,
+			       size_t n, FILE *f, bool unlocked)
+{
+	size_t ret;
+
+	fa_count_skip(why);
+	ret = fa_call_fwrite(p, size, n, f, unlocked);
+	fa_count_passed((ssize_t)(ret * size));
+	return ret;
+}
+
 static size_t fa_call_fread(void *p, size_t size, size_t n, FILE *f,
 			    bool unlocked)
 {
@@ -86,22 +98,16 @@ static size_t fa_fwrite(const char *p, size_t size, size_t n, FILE *f)
 
 	if (fd < 0)
 		return fa_call_fwrite(p, size, n, f, true);
-	if (total < fa_config.min_size) {
-		fa_count_skip(FA_SKIP_small);
-		return fa_call_fwrite(p, size, n, f, true);
-	}
+	if (total < fa_config.min_size)
+		return fa_fwrite_passed(FA_SKIP_small, p, size, n, f, true);
 	if (__freadable(f) || !__fwritable(f) || __flbf(f) ||
-	    fwide(f, 0) > 0) {
-		fa_count_skip(FA_SKIP_stdio);
-		return fa_call_fwrite(p, size, n, f, true);
-	}
+	    fwide(f, 0) > 0)
+		return fa_fwrite_passed(FA_SKIP_stdio, p, size, n, f, true);
 	/* glibc writes whole blocks directly, all of it when unbuffered */
 	bs = fa_block(f, fd);
 	direct = bs >= 128 ? total - total % bs : total;
-	if (direct < fa_config.min_size) {
-		fa_count_skip(FA_SKIP_small);
-		return fa_call_fwrite(p, size, n, f, true);
-	}
+	if (direct < fa_config.min_size)
+		return fa_fwrite_passed(FA_SKIP_small, p, size, n, f, true);
 	if (__fpending(f) > 0 && fflush_unlocked(f) != 0)
 		return 0;	/* glibc's error indicator and errno are set */
 	while (done < direct) {
@@ -134,10 +140,8 @@ FA_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 	 * The usual small fwrite is libc's alone, as fa_fwrite() would
 	 * decide: counted here, without locking the stream a second time
 	 */
-	if (size * n < fa_config.min_size && fileno_unlocked(f) >= 0) {
-		fa_count_skip(FA_SKIP_small);
-		return fa_call_fwrite(p, size, n, f, false);
-	}
+	if (size * n < fa_config.min_size && fileno_unlocked(f) >= 0)
+		return fa_fwrite_passed(FA_SKIP_small, p, size, n, f, false);
 	flockfile(f);
 	/* write(2) is a cancellation point: never leave the stream locked */
 	pthread_cleanup_push(fa_unlock, f);

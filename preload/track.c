@@ -570,6 +570,7 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 	} else {
 		fn_stat_add(&fa_live->preload_write_substituted_ops, 1);
 		fn_stat_add(&fa_live->preload_write_substituted_bytes, total);
+		fa_count_offload(src->st.st_dev, fd, dst->st_dev, total);
 		if (src->peek) {
 			fn_stat_add(&fa_live->preload_write_matched_ops, 1);
 			fn_stat_add(&fa_live->preload_write_matched_bytes,
@@ -616,7 +617,9 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 
 	if (t->busy) {
 		fa_count_skip(FA_SKIP_busy);
-		return fa_do_write(fd, buf, n, off, has_off);
+		ret = fa_do_write(fd, buf, n, off, has_off);
+		fa_count_passed(ret);
+		return ret;
 	}
 	t->busy = 1;
 	fa_fence();
@@ -646,6 +649,7 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
 		fa_count_skip(why);
 		ret = fa_do_write(fd, buf, n, off, has_off);
 		err = ret < 0 ? errno : saved_errno;
+		fa_count_passed(ret);
 	} else if (ret < 0) {
 		err = errno;
 	}
@@ -668,9 +672,9 @@ ssize_t fa_write(int fd, const void *buf, size_t n, off_t off, bool has_off)
  * the kernel's checks (EXDEV across file systems that cannot copy
  * between them) and copies nothing: where it fails, the real sendfile's
  * in-kernel splice beats the engine's user-space fallback.  Touches
- * neither off nor the files' offsets.
+ * neither off nor the files' offsets; *src and *dst: their devices.
  */
-static bool fa_sendfile_ok(int out, int in, size_t n)
+static bool fa_sendfile_ok(int out, int in, size_t n, dev_t *src, dev_t *dst)
 {
 	struct stat si;
 	struct stat so;
@@ -700,6 +704,8 @@ static bool fa_sendfile_ok(int out, int in, size_t n)
 		fa_add_bad_pair(si.st_dev, so.st_dev);
 		return false;
 	}
+	*src = si.st_dev;
+	*dst = so.st_dev;
 	return true;
 }
 
@@ -732,13 +738,15 @@ ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 {
 	struct fa_track *t = &fa_t;
 	int saved_errno = errno;
+	dev_t src;
+	dev_t dst;
 	ssize_t ret;
 
 	if (t->busy)
 		return fa_call_sendfile(out, in, off, n);
 	t->busy = 1;
 	fa_fence();
-	if (fa_sendfile_ok(out, in, n) &&
+	if (fa_sendfile_ok(out, in, n, &src, &dst) &&
 	    fa_sendfile_probe(out, in, off, n)) {
 		pthread_testcancel();
 		ret = fn_copy_range(in, off, out, NULL,
@@ -747,6 +755,7 @@ ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 			fn_stat_add(&fa_live->preload_sendfile_ops, 1);
 			fn_stat_add(&fa_live->preload_sendfile_bytes,
 				    (uint64_t)ret);
+			fa_count_offload(src, out, dst, (uint64_t)ret);
 			fa_fence();
 			t->busy = 0;
 			errno = saved_errno;
@@ -757,5 +766,9 @@ ssize_t fa_sendfile(int out, int in, off_t *off, size_t n)
 	fa_fence();
 	t->busy = 0;
 	errno = saved_errno;
-	return fa_call_sendfile(out, in, off, n);
+	ret = fa_call_sendfile(out, in, off, n);
+	if (ret > 0)
+		fn_stat_add(&fa_live->preload_sendfile_passthrough_bytes,
+			    (uint64_t)ret);
+	return ret;
 }

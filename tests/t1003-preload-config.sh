@@ -215,7 +215,9 @@ test_expect_success 'FNACCEL_STATS: one block per process, whole, in order' '
 		preload_skip_fs preload_skip_small preload_skip_untracked \
 		preload_skip_buffer_changed preload_skip_src_changed \
 		preload_skip_data_copy preload_dev_unlisted preload_dev_data_copy \
-		preload_dev_offload preload_dev_offload_mount
+		preload_dev_offload preload_dev_offload_mount \
+		preload_write_passthrough_bytes preload_sendfile_passthrough_bytes \
+		preload_offload_bytes
 	do
 		test $(grep -c "^$key [0-9]*\$" st) = 2 || { echo "no $key"; exit 1; }
 	done

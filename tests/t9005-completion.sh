@@ -89,7 +89,7 @@ test_expect_success 'fnaccel offers every option of its --help, and no other' '
 	comp "$fa --" | sort >out &&
 	test_cmp expect out'
 
-test_expect_success 'the values of --fs= and --verify= it offers, fnaccel takes' '
+test_expect_success 'the values of --fs=, --verify= and --progress= it offers, fnaccel takes' '
 	comp "$fa --fs=" >fs && test "$(wc -l <fs)" -ge 5 &&
 	grep -qx all fs && grep -qx none fs &&
 	for w in $(cat fs); do
@@ -99,6 +99,11 @@ test_expect_success 'the values of --fs= and --verify= it offers, fnaccel takes'
 	printf "%s\n" reread hash >expect && test_cmp expect verify &&
 	for w in $(cat verify); do
 		"$fa" --verify=$w true || exit 1
+	done &&
+	comp "$fa --progress=" >progress &&
+	printf "%s\n" always auto never >expect && test_cmp expect progress &&
+	for w in $(cat progress); do
+		"$fa" --progress=$w true 2>/dev/null || exit 1
 	done'
 
 test_expect_success 'fnaccel: then COMMAND, then what COMMAND takes' '
