@@ -71,6 +71,29 @@ expect_sum()
 	return 1
 }
 
+# kept_keys BEFORE AFTER: the keys of two /.stats texts, one taken before
+# a reset and one after, that the reset left alone (not 0, not lower):
+# the gauges, once a workload has made every counter larger than reading
+# and resetting /.stats adds to it.  The opt_ keys are not numbers.
+kept_keys()
+{
+	awk 'NR == FNR { v[$1] = $2; next }
+	     $1 !~ /^opt_/ && $2 > 0 && $2 >= v[$1] { print $1 }' "$1" "$2"
+}
+
+# zeroed_keys BEFORE AFTER: the keys the reset set to 0: counters
+zeroed_keys()
+{
+	awk 'NR == FNR { v[$1] = $2; next }
+	     $1 !~ /^opt_/ && $2 == 0 && v[$1] > 0 { print $1 }' "$1" "$2"
+}
+
+# raw_keys FILE: the keys of the first --raw block of FILE
+raw_keys()
+{
+	sed -n '2,/^$/s/ .*//p' "$1" | grep -v -x -e reset -e ''
+}
+
 # numeric_columns FILE FIRST N: lines FIRST.. of FILE start with N numbers
 numeric_columns()
 {
@@ -191,6 +214,20 @@ test_expect_success '--json: one object a line, the same counters as --raw' '
 	grep -q "^{\"interval_ms\":[0-9]*,\"reset\":0,\"copy_ops\":[0-9]*," json &&
 	grep -q ",\"fs_lookup_ops\":[0-9]*," json && grep -q "}\$" json &&
 	! grep -q "opt_" json
+'
+
+test_expect_success 'a key fnpassfs keeps through a reset is a gauge to fnstat, one it zeroes a counter' '
+	printf 12345 >mnt/held && cat mnt/held >/dev/null && exec 7<mnt/held &&
+	cat mnt/.stats >before && echo reset >mnt/.stats && cat mnt/.stats >after &&
+	"$FNSTAT" --raw mnt >raw && exec 7<&- &&
+	kept_keys before after >kept && zeroed_keys before after >zeroed &&
+	raw_keys raw >counted &&
+	for k in fs_inodes fs_open_files fs_inodes_handle copy_chunk_size; do
+		grep -qx $k kept || { echo "$k not kept by the reset"; exit 1; }
+	done &&
+	grep -qx fs_write_bytes zeroed && grep -qx fs_write_bytes counted &&
+	! grep -Fx -f kept counted &&
+	! grep -Fvx -f counted zeroed
 '
 
 test_expect_success 'columns while cp runs: the header once, lines of numbers' '

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "fa.h"
+#include "gauges.h"
 
 #define FS_EXIT_FAIL 1
 #define FS_EXIT_USAGE 2
@@ -104,14 +105,14 @@ static const struct column fs_slots_columns[] = {
 };
 
 /*
- * fnpassfs's keys that describe a state, not a count (fs/stats.c and
- * fs/passthrough.c, "not reset" in fnpassfs(1)), beside the engine's
- * gauges and the opt_ keys: never deltas, and free to go down.
+ * fnpassfs's keys that describe a state, not a count (its list, which it
+ * prints them from), beside the engine's gauges and the opt_ keys: never
+ * deltas, and free to go down.
  */
 static const char *const fs_daemon_gauges[] = {
-	"uptime_s", "fs_inodes", "fs_open_files", "fs_handles_capable",
-	"fs_inodes_handle", "fs_inodes_fd", "fs_fd_cache_open",
-	"fs_passthrough_active", "fs_passthrough_files",
+#define FS_GAUGE_NAME(after, key, value) #key,
+	FP_GAUGES(FS_GAUGE_NAME)
+#undef FS_GAUGE_NAME
 };
 
 /* The data requests: the rest of fs_<op>_ops is meta/s */
