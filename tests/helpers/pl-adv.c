@@ -44,6 +44,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define HP_NAME "pl-adv"
+#include "helper.h"
+
 #define PL_CHUNK	(128 * 1024)	/* above FNACCEL_MIN_SIZE (64K) */
 
 /* the one copy buffer: a known size, so fortified builds use __read_chk */
@@ -54,21 +57,6 @@ static size_t chunk = PL_CHUNK;
 static char *expect;
 static size_t expect_len;
 static size_t expect_cap;
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-
-	fflush(stdout);
-	fprintf(stderr, "pl-adv: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(e));
-	exit(1);
-}
 
 static const char *ename(int e)
 {
@@ -82,7 +70,7 @@ static int xopen(const char *path, int flags)
 	int fd = open(path, flags, 0644);
 
 	if (fd < 0)
-		die("open %s", path);
+		hp_die("open %s", path);
 	return fd;
 }
 
@@ -91,7 +79,7 @@ static off_t fsize(int fd)
 	struct stat st;
 
 	if (fstat(fd, &st))
-		die("fstat");
+		hp_die("fstat");
 	return st.st_size;
 }
 
@@ -101,7 +89,7 @@ static void expect_add(const char *p, size_t n)
 		expect_cap = (expect_len + n) * 2;
 		expect = realloc(expect, expect_cap);
 		if (!expect)
-			die("realloc");
+			hp_die("realloc");
 	}
 	memcpy(expect + expect_len, p, n);
 	expect_len += n;
@@ -123,7 +111,7 @@ static void write_all(int fd, const char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			die("write");
+			hp_die("write");
 		p += w;
 		n -= w;
 	}
@@ -139,11 +127,11 @@ static char *slurp(const char *path, size_t *len)
 	ssize_t n;
 
 	if (!p)
-		die("malloc");
+		hp_die("malloc");
 	while (got < size) {
 		n = pread(fd, p + got, size - got, got);
 		if (n <= 0)
-			die("pread %s", path);
+			hp_die("pread %s", path);
 		got += n;
 	}
 	close(fd);
@@ -207,7 +195,7 @@ static size_t copy_loop(int in, int out, pl_hook hook)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		if (hook)
@@ -237,7 +225,7 @@ static int mode_copy(int argc, char **argv)
 	n = copy_loop(in, out, NULL);
 	printf("copied %zu\n", n);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[1]);
 }
 
@@ -276,7 +264,7 @@ static void pwrite_hook(int in, size_t n, off_t off, unsigned long i)
 	for (j = 0; j < sizeof(x); j++)
 		x[j] = buf[(i * 4099 + j) % n] ^ 0x5a;
 	if (pwrite(src_rw, x, sizeof(x), off + (i * 4099) % (n - 16)) < 0)
-		die("pwrite source");
+		hp_die("pwrite source");
 }
 
 /* srctrunc: cut the source inside the range just read, then regrow it */
@@ -285,7 +273,7 @@ static void trunc_hook(int in, size_t n, off_t off, unsigned long i)
 	off_t size = fsize(src_rw);
 
 	if (ftruncate(src_rw, off + n / 2) || ftruncate(src_rw, size))
-		die("ftruncate source");
+		hp_die("ftruncate source");
 }
 
 /* Map the source shared and writable, for mmap_hook */
@@ -296,7 +284,7 @@ static void map_source(off_t size)
 	src_map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       src_rw, 0);
 	if (src_map == MAP_FAILED)
-		die("mmap");
+		hp_die("mmap");
 	/* fault every page writable now: later stores change no time */
 	for (o = 0; o < size; o += 4096)
 		src_map[o] = src_map[o];
@@ -324,7 +312,7 @@ static int mode_src(int argc, char **argv, pl_hook hook)
 	n = copy_loop(in, out, hook);
 	printf("copied %zu\n", n);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[1]);
 }
 
@@ -356,7 +344,7 @@ static int mode_other(int argc, char **argv)
 	for (;; i++) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		memcpy(buf2, buf, n);
@@ -381,7 +369,7 @@ static int mode_other(int argc, char **argv)
 	}
 	printf("copied %zu\n", total);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[2]);
 }
 
@@ -396,21 +384,21 @@ static void reuse_hook(int in, size_t n, off_t off, unsigned long i)
 
 	if (i % 2) {
 		if (dup2(reuse_other, in) != in)
-			die("dup2");
+			hp_die("dup2");
 		return;
 	}
 	/* closed and opened again: open takes the lowest free number */
 	close(in);
 	fd = open(reuse_other_path, O_RDONLY);
 	if (fd < 0)
-		die("open %s", reuse_other_path);
+		hp_die("open %s", reuse_other_path);
 	if (fd != in) {
 		if (dup2(fd, in) != in)
-			die("dup2");
+			hp_die("dup2");
 		close(fd);
 	}
 	if (lseek(in, off, SEEK_SET) != off)
-		die("lseek");
+		hp_die("lseek");
 }
 
 static int mode_reusefd(int argc, char **argv)
@@ -429,10 +417,10 @@ static int mode_reusefd(int argc, char **argv)
 	for (;;) {
 		/* the source back on in, at the offset where it was */
 		if (dup2(reuse_saved, in) != in)
-			die("dup2");
+			hp_die("dup2");
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		reuse_hook(in, n, off, i);
@@ -444,7 +432,7 @@ static int mode_reusefd(int argc, char **argv)
 	}
 	printf("copied %zu\n", total);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[2]);
 }
 
@@ -463,11 +451,11 @@ static int mode_dup(int argc, char **argv)
 	out[1] = fcntl(out[0], F_DUPFD, 50);
 	out[2] = dup(out[0]);
 	if (in[1] < 0 || in[2] < 0 || out[1] < 0 || out[2] < 0)
-		die("dup");
+		hp_die("dup");
 	for (;; i++) {
 		n = read(in[i % 3], buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		expect_add(buf, n);
@@ -501,7 +489,7 @@ static int mode_samefile(int argc, char **argv)
 	mem = slurp(argv[0], &size);
 	mem = realloc(mem, size + shift + 1);
 	if (!mem)
-		die("realloc");
+		hp_die("realloc");
 	r = xopen(argv[0], O_RDONLY);
 	w = xopen(argv[0], O_WRONLY);
 	d = dup(r);
@@ -510,12 +498,12 @@ static int mode_samefile(int argc, char **argv)
 		n = read(done % 2 ? d : r, buf,
 			 size - done < chunk ? size - done : chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		memmove(mem + shift + done, mem + done, n);
 		if (pwrite(w, buf, n, shift + done) != n)
-			die("pwrite");
+			hp_die("pwrite");
 		done += n;
 	}
 	printf("copied %zu\n", done);
@@ -537,14 +525,14 @@ static int mode_split(int argc, char **argv)
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		h = n / 3;
 		expect_add(buf, n);
 		if (pwrite(out, buf + h, n - h, total + h) != n - (ssize_t)h ||
 		    pwrite(out, buf, h, total) != (ssize_t)h)
-			die("pwrite");
+			hp_die("pwrite");
 		total += n;
 	}
 	printf("copied %zu\n", total);
@@ -564,16 +552,16 @@ static int mode_reverse(int argc, char **argv)
 	nchunks = size / chunk;		/* the tail is left out */
 	expect = calloc(1, nchunks * chunk + 1);
 	if (!expect)
-		die("calloc");
+		hp_die("calloc");
 	expect_len = nchunks * chunk;
 	for (i = 0; i < nchunks; i++) {
 		len = chunk;
 		n = pread(in, buf, len, i * chunk);
 		if (n != (ssize_t)len)
-			die("pread");
+			hp_die("pread");
 		memcpy(expect + (nchunks - 1 - i) * chunk, buf, len);
 		if (pwrite(out, buf, len, (nchunks - 1 - i) * chunk) != n)
-			die("pwrite");
+			hp_die("pwrite");
 	}
 	printf("copied %zu\n", nchunks * chunk);
 	return finish(argv[1]);
@@ -621,7 +609,7 @@ static int mode_sigread(int argc, char **argv)
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
-		die("sigaction");
+		hp_die("sigaction");
 	/* copy again and again until the handler ran often */
 	while (ok && (sig_runs < 200 || rounds < 3) && rounds < 200) {
 		in = xopen(argv[0], O_RDONLY);
@@ -630,7 +618,7 @@ static int mode_sigread(int argc, char **argv)
 		copy_loop(in, out, NULL);
 		close(in);
 		if (close(out) && errno != EINTR)
-			die("close");
+			hp_die("close");
 		rounds++;
 		ok = check_file("out", argv[2], expect, expect_len, true);
 	}
@@ -671,10 +659,10 @@ static void eintr_round(int out, bool restart)
 	char c;
 
 	if (pipe(data) || pipe(notify))
-		die("pipe");
+		hp_die("pipe");
 	pid = fork();
 	if (pid < 0)
-		die("fork");
+		hp_die("fork");
 	if (pid == 0) {
 		/* writes the data only after the parent took the signal */
 		close(data[0]);
@@ -692,29 +680,29 @@ static void eintr_round(int out, bool restart)
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
-		die("sigaction");
+		hp_die("sigaction");
 	errno = 0;
 	n = read(data[0], buf, chunk);
 	printf("%s read: %zd %s\n", restart ? "SA_RESTART" : "no SA_RESTART",
 	       n, n < 0 ? ename(errno) : "");
 	if (n < 0) {
 		if (errno != EINTR)
-			die("read pipe");
+			hp_die("read pipe");
 		n = read(data[0], buf, chunk);
 		printf("read again: %zd\n", n);
 	}
 	/* the rest (the child's second write) after a second notice */
 	if (write(notify[1], "m", 1) != 1)
-		die("write notify");
+		hp_die("write notify");
 	while (n > 0) {
 		expect_add(buf, n);
 		write_all(out, buf, n);
 		n = read(data[0], buf, chunk);
 	}
 	if (n < 0)
-		die("read pipe");
+		hp_die("read pipe");
 	if (waitpid(pid, &st, 0) != pid || st)
-		die("child");
+		hp_die("child");
 	close(data[0]);
 	close(notify[0]);
 	close(notify[1]);
@@ -855,18 +843,18 @@ static int mode_fork(int argc, char **argv)
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		expect_add(buf, n);
 		fflush(stdout);
 		pid = fork();
 		if (pid < 0)
-			die("fork");
+			hp_die("fork");
 		if (pid == 0)
 			exit(pwrite(out, buf, n, total) == n ? 0 : 1);
 		if (waitpid(pid, &st, 0) != pid || st)
-			die("child");
+			hp_die("child");
 		total += n;
 	}
 	printf("copied %zu\n", total);
@@ -900,7 +888,7 @@ static void *writer_thread(void *arg)
 			return NULL;
 		/* a read of its own first: the buffer is not its last read */
 		if (pread(h->other, mine, sizeof(mine), 0) < 0)
-			die("pread other");
+			hp_die("pread other");
 		write_all(h->out, buf, h->n);
 		pthread_mutex_lock(&h->lock);
 		h->turn = 0;
@@ -922,11 +910,11 @@ static int mode_thread(int argc, char **argv)
 	h.other = xopen(argv[1], O_RDONLY);
 	h.out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	if (pthread_create(&t, NULL, writer_thread, &h))
-		die("pthread_create");
+		hp_die("pthread_create");
 	for (;;) {
 		h.n = read(h.in, buf, chunk);
 		if (h.n < 0)
-			die("read");
+			hp_die("read");
 		if (h.n > 0)
 			expect_add(buf, h.n);
 		total += h.n;
@@ -961,16 +949,16 @@ static int mode_at(int argc, char **argv)
 	out = xopen(argv[1], O_WRONLY | O_CREAT);
 	n = pread(in, buf, chunk, off_in);
 	if (n < 0)
-		die("pread");
+		hp_die("pread");
 	expect_add(buf, n);
 	if (pwrite(out, buf, n, off_out) != n)
-		die("pwrite");
+		hp_die("pwrite");
 	if (lseek(in, off_in + n, SEEK_SET) < 0 ||
 	    lseek(out, off_out + n, SEEK_SET) < 0)
-		die("lseek");
+		hp_die("lseek");
 	m = read(in, buf, chunk);
 	if (m < 0)
-		die("read");
+		hp_die("read");
 	expect_add(buf, m);
 	write_all(out, buf, m);
 	printf("copied %zd + %zd, offsets %lld %lld\n", n, m,
@@ -979,7 +967,7 @@ static int mode_at(int argc, char **argv)
 	close(out);
 	out = xopen(argv[1], O_RDONLY);
 	if (pread(out, got, n + m, off_out) != n + m)
-		die("pread out");
+		hp_die("pread out");
 	if (memcmp(got, expect, n + m)) {
 		printf("out at %lld: MISMATCH\n", (long long)off_out);
 		return 1;
@@ -995,13 +983,13 @@ static int mode_direct(int argc, char **argv)
 	size_t n;
 
 	if ((uintptr_t)buf % 4096)
-		die("buffer not aligned");
+		hp_die("buffer not aligned");
 	in = xopen(argv[0], O_RDONLY | O_DIRECT);
 	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, NULL);
 	printf("copied %zu\n", n);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[1]);
 }
 
@@ -1020,16 +1008,16 @@ static int mode_setfl(int argc, char **argv)
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		expect_add(buf, n);
 		write_all(out, buf, n);
 		if (first && fcntl(out, F_SETFL, O_APPEND) < 0)
-			die("F_SETFL");
+			hp_die("F_SETFL");
 		first = false;
 		if (lseek(out, 0, SEEK_SET) != 0)
-			die("lseek");
+			hp_die("lseek");
 	}
 	printf("copied %zu, flags %#x\n", expect_len,
 	       fcntl(out, F_GETFL) & (O_APPEND | O_ACCMODE));
@@ -1057,7 +1045,7 @@ static int mode_window(int argc, char **argv)
 	for (;; i++) {
 		n = read(in, mid, PL_CHUNK);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		switch (i % 4) {
@@ -1111,13 +1099,13 @@ static int mode_efault(int argc, char **argv)
 		p = mmap(NULL, PL_CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
-			die("mmap");
+			hp_die("mmap");
 		n = read(in, p, PL_CHUNK);
 		report("read", n, errno);
 		fflush(stdout);
 		if (i == 0 ? mprotect(p, PL_CHUNK, PROT_NONE) :
 			     munmap(p, PL_CHUNK))
-			die("mprotect");
+			hp_die("mprotect");
 		errno = 0;
 		w = write(out, p, n);
 		report(i == 0 ? "write from PROT_NONE" : "write from unmapped",
@@ -1180,7 +1168,7 @@ static int mode_sfedge(int argc, char **argv)
 	/* the same file on both sides, after a fresh start */
 	if (ftruncate(out, 0) || lseek(out, 0, SEEK_SET) != 0 ||
 	    lseek(in, 0, SEEK_SET) != 0)
-		die("reset");
+		hp_die("reset");
 	n = sendfile(out, in, NULL, 300000);
 	report("300000 from the source", n, errno);
 	off = 0;
@@ -1213,7 +1201,7 @@ static int mode_fsize(int argc, char **argv)
 
 	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
-		die("setrlimit");
+		hp_die("setrlimit");
 	in = xopen(argv[0], O_RDONLY);
 	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
@@ -1256,12 +1244,12 @@ static int mode_stdio(int argc, char **argv)
 	f = fopen(argv[0], "r");
 	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	if (!f)
-		die("fopen");
+		hp_die("fopen");
 	fd = fileno(f);
 	for (;; i++) {
 		n = read(fileno(f), buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		if (i % 2) {
@@ -1271,7 +1259,7 @@ static int mode_stdio(int argc, char **argv)
 			f = fopen(argv[1], "r");
 		}
 		if (!f || fileno(f) != fd)
-			die("the descriptor was not reused");
+			hp_die("the descriptor was not reused");
 		expect_add(buf, n);
 		write_all(out, buf, n);
 		off += n;
@@ -1279,7 +1267,7 @@ static int mode_stdio(int argc, char **argv)
 		/* back to the source, at the offset the copy is at */
 		g = freopen(argv[0], "r", f);
 		if (!g || fileno(g) != fd || lseek(fd, off, SEEK_SET) != off)
-			die("freopen");
+			hp_die("freopen");
 		f = g;
 	}
 	printf("copied %zu\n", total);
