@@ -157,37 +157,28 @@ static void usage(FILE *f)
 "error.\n");
 }
 
-/* "fnstat: " and the message on stderr, after what stdout holds */
-static void say(const char *fmt, va_list ap)
+/*
+ * "fnstat: " and the message on stderr, after what stdout holds, then
+ * exit with status; a usage error says where the help is.
+ */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail(int status, const char *fmt, ...)
 {
+	va_list ap;
+
 	fflush(stdout);
 	fputs("fnstat: ", stderr);
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
+	if (status == FS_EXIT_USAGE)
+		fputs("Try 'fnstat --help' for more information.\n", stderr);
+	exit(status);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say(fmt, ap);
-	va_end(ap);
-	fputs("Try 'fnstat --help' for more information.\n", stderr);
-	exit(FS_EXIT_USAGE);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say(fmt, ap);
-	va_end(ap);
-	exit(FS_EXIT_FAIL);
-}
+#define usage_error(...) fail(FS_EXIT_USAGE, __VA_ARGS__)
+#define die(...) fail(FS_EXIT_FAIL, __VA_ARGS__)
 
 /* ---- which keys count --------------------------------------------------- */
 
