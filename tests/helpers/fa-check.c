@@ -39,24 +39,15 @@ static volatile size_t blk_len = BLK;
 /* DST must equal the expected bytes in exp (len) */
 static int check(const char *dst, const char *exp, size_t len)
 {
-	char *got = malloc(len + 1);
-	ssize_t n;
-	int fd;
+	size_t size;
+	char *got = hp_slurp(dst, &size);
+	int bad = size != len || memcmp(got, exp, len) != 0;
 
-	if (got == NULL)
-		hp_die("malloc");
-	fd = open(dst, O_RDONLY);
-	if (fd < 0)
-		hp_die("%s", dst);
-	n = pread(fd, got, len + 1, 0);
-	close(fd);
-	if (n != (ssize_t)len || memcmp(got, exp, len) != 0) {
+	if (bad)
 		fprintf(stderr, "fa-check: %s: not the bytes written "
-			"(%zd of %zu)\n", dst, n, len);
-		return 1;
-	}
+			"(%zu of %zu)\n", dst, size, len);
 	free(got);
-	return 0;
+	return bad;
 }
 
 /*

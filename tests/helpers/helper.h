@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * helper.h: what the C programs of tests/helpers/ share, so that each
- * says its errors and writes its files the same way.  A program defines
+ * says its errors, writes and reads back its files the same way.  A program defines
  * HP_NAME, the word its messages start with, before it includes this.
  *
  * The reads stay in each program: a fortified build (pl-adv-fortify,
@@ -12,11 +12,13 @@
 #define HP_HELPER_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef HP_NAME
@@ -68,6 +70,47 @@ static inline void hp_write_all_or_die(int fd, const void *buf, size_t n)
 {
 	if (hp_write_all(fd, buf, n) < 0)
 		hp_die("write");
+}
+
+/* open(2) with mode 0644 for a new file, a failure the end */
+static inline int hp_open(const char *path, int flags)
+{
+	int fd = open(path, flags, 0644);
+
+	if (fd < 0)
+		hp_die("open %s", path);
+	return fd;
+}
+
+static inline off_t hp_file_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		hp_die("fstat");
+	return st.st_size;
+}
+
+/* A whole file in a fresh buffer (malloc'd, a byte to spare), its size */
+static inline char *hp_slurp(const char *path, size_t *len)
+{
+	int fd = hp_open(path, O_RDONLY);
+	size_t size = (size_t)hp_file_size(fd);
+	char *p = malloc(size + 1);
+	size_t got = 0;
+	ssize_t n;
+
+	if (!p)
+		hp_die("malloc");
+	while (got < size) {
+		n = pread(fd, p + got, size - got, (off_t)got);
+		if (n <= 0)
+			hp_die("pread %s", path);
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = size;
+	return p;
 }
 
 #ifdef FN_FRONTEND_H

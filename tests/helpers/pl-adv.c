@@ -65,24 +65,6 @@ static const char *ename(int e)
 	return s ? s : "E?";
 }
 
-static int xopen(const char *path, int flags)
-{
-	int fd = open(path, flags, 0644);
-
-	if (fd < 0)
-		hp_die("open %s", path);
-	return fd;
-}
-
-static off_t fsize(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		hp_die("fstat");
-	return st.st_size;
-}
-
 static void expect_add(const char *p, size_t n)
 {
 	if (expect_len + n > expect_cap) {
@@ -117,35 +99,13 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-/* Read a whole file into a fresh buffer; *len gets its size */
-static char *slurp(const char *path, size_t *len)
-{
-	int fd = xopen(path, O_RDONLY);
-	size_t size = fsize(fd);
-	char *p = malloc(size + 1);
-	size_t got = 0;
-	ssize_t n;
-
-	if (!p)
-		hp_die("malloc");
-	while (got < size) {
-		n = pread(fd, p + got, size - got, got);
-		if (n <= 0)
-			hp_die("pread %s", path);
-		got += n;
-	}
-	close(fd);
-	*len = size;
-	return p;
-}
-
 /* Compare a file with want[0..len); print the verdict; true on a match */
 static bool check_file(const char *what, const char *path, const char *want,
 		       size_t len, bool quiet)
 {
 	size_t size;
 	size_t i;
-	char *got = slurp(path, &size);
+	char *got = hp_slurp(path, &size);
 	bool match = size == len && !memcmp(got, want, len);
 
 	if (match) {
@@ -220,8 +180,8 @@ static int mode_copy(int argc, char **argv)
 		fprintf(stderr, "pl-adv: chunk 1..%d\n", PL_CHUNK);
 		return 2;
 	}
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, NULL);
 	printf("copied %zu\n", n);
 	if (close(out))
@@ -270,7 +230,7 @@ static void pwrite_hook(int in, size_t n, off_t off, unsigned long i)
 /* srctrunc: cut the source inside the range just read, then regrow it */
 static void trunc_hook(int in, size_t n, off_t off, unsigned long i)
 {
-	off_t size = fsize(src_rw);
+	off_t size = hp_file_size(src_rw);
 
 	if (ftruncate(src_rw, off + n / 2) || ftruncate(src_rw, size))
 		hp_die("ftruncate source");
@@ -303,12 +263,12 @@ static int mode_src(int argc, char **argv, pl_hook hook)
 	size_t n;
 	off_t size;
 
-	in = xopen(argv[0], O_RDONLY);
-	src_rw = xopen(argv[0], O_RDWR);
-	size = fsize(in);
+	in = hp_open(argv[0], O_RDONLY);
+	src_rw = hp_open(argv[0], O_RDWR);
+	size = hp_file_size(in);
 	if (hook == mmap_hook)
 		map_source(size);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, hook);
 	printf("copied %zu\n", n);
 	if (close(out))
@@ -336,11 +296,11 @@ static int mode_other(int argc, char **argv)
 	ssize_t n;
 	int in, out;
 
-	in = xopen(argv[1], O_RDONLY);
-	src_rw = xopen(argv[1], O_RDWR);
+	in = hp_open(argv[1], O_RDONLY);
+	src_rw = hp_open(argv[1], O_RDWR);
 	if (!strcmp(v, "srcmmap"))
-		map_source(fsize(in));
-	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+		map_source(hp_file_size(in));
+	out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
 		n = read(in, buf, chunk);
 		if (n < 0)
@@ -409,11 +369,11 @@ static int mode_reusefd(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
+	in = hp_open(argv[0], O_RDONLY);
 	reuse_saved = dup(in);
-	reuse_other = xopen(argv[1], O_RDONLY);
+	reuse_other = hp_open(argv[1], O_RDONLY);
 	reuse_other_path = argv[1];
-	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		/* the source back on in, at the offset where it was */
 		if (dup2(reuse_saved, in) != in)
@@ -444,10 +404,10 @@ static int mode_dup(int argc, char **argv)
 	size_t total = 0;
 	ssize_t n;
 
-	in[0] = xopen(argv[0], O_RDONLY);
+	in[0] = hp_open(argv[0], O_RDONLY);
 	in[1] = dup(in[0]);
 	in[2] = fcntl(in[0], F_DUPFD_CLOEXEC, 100);
-	out[0] = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	out[0] = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	out[1] = fcntl(out[0], F_DUPFD, 50);
 	out[2] = dup(out[0]);
 	if (in[1] < 0 || in[2] < 0 || out[1] < 0 || out[2] < 0)
@@ -486,12 +446,12 @@ static int mode_samefile(int argc, char **argv)
 	char *mem;
 	ssize_t n;
 
-	mem = slurp(argv[0], &size);
+	mem = hp_slurp(argv[0], &size);
 	mem = realloc(mem, size + shift + 1);
 	if (!mem)
 		hp_die("realloc");
-	r = xopen(argv[0], O_RDONLY);
-	w = xopen(argv[0], O_WRONLY);
+	r = hp_open(argv[0], O_RDONLY);
+	w = hp_open(argv[0], O_WRONLY);
 	d = dup(r);
 	while (done < size) {
 		/* never past the old size: the copy grows the file */
@@ -520,8 +480,8 @@ static int mode_split(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
@@ -546,9 +506,9 @@ static int mode_reverse(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
-	size = fsize(in);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	size = hp_file_size(in);
 	nchunks = size / chunk;		/* the tail is left out */
 	expect = calloc(1, nchunks * chunk + 1);
 	if (!expect)
@@ -604,16 +564,16 @@ static int mode_sigread(int argc, char **argv)
 	bool ok = true;
 	int in, out;
 
-	sig_want = slurp(argv[1], &sig_want_len);
-	sig_fd = xopen(argv[1], O_RDONLY);
+	sig_want = hp_slurp(argv[1], &sig_want_len);
+	sig_fd = hp_open(argv[1], O_RDONLY);
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
 		hp_die("sigaction");
 	/* copy again and again until the handler ran often */
 	while (ok && (sig_runs < 200 || rounds < 3) && rounds < 200) {
-		in = xopen(argv[0], O_RDONLY);
-		out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+		in = hp_open(argv[0], O_RDONLY);
+		out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 		expect_len = 0;
 		copy_loop(in, out, NULL);
 		close(in);
@@ -710,7 +670,7 @@ static void eintr_round(int out, bool restart)
 
 static int mode_eintr(int argc, char **argv)
 {
-	int out = xopen(argv[0], O_WRONLY | O_CREAT | O_TRUNC);
+	int out = hp_open(argv[0], O_WRONLY | O_CREAT | O_TRUNC);
 
 	eintr_round(out, false);
 	eintr_round(out, true);
@@ -727,8 +687,8 @@ static int mode_enospc(int argc, char **argv)
 
 	if (argc > 2)
 		chunk = strtoul(argv[2], NULL, 0);
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n <= 0)
@@ -772,8 +732,8 @@ static int mode_cfr(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		errno = 0;
 		n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
@@ -801,8 +761,8 @@ static int mode_sendfile(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	/* the first MiB with the file offset, the rest with a pointer */
 	for (;;) {
 		if (!offp && total >= (1 << 20)) {
@@ -838,8 +798,8 @@ static int mode_fork(int argc, char **argv)
 	pid_t pid;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
@@ -906,9 +866,9 @@ static int mode_thread(int argc, char **argv)
 	size_t total = 0;
 	pthread_t t;
 
-	h.in = xopen(argv[0], O_RDONLY);
-	h.other = xopen(argv[1], O_RDONLY);
-	h.out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	h.in = hp_open(argv[0], O_RDONLY);
+	h.other = hp_open(argv[1], O_RDONLY);
+	h.out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	if (pthread_create(&t, NULL, writer_thread, &h))
 		hp_die("pthread_create");
 	for (;;) {
@@ -945,8 +905,8 @@ static int mode_at(int argc, char **argv)
 	int in, out;
 	ssize_t n, m;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT);
 	n = pread(in, buf, chunk, off_in);
 	if (n < 0)
 		hp_die("pread");
@@ -965,7 +925,7 @@ static int mode_at(int argc, char **argv)
 	       (long long)lseek(in, 0, SEEK_CUR),
 	       (long long)lseek(out, 0, SEEK_CUR));
 	close(out);
-	out = xopen(argv[1], O_RDONLY);
+	out = hp_open(argv[1], O_RDONLY);
 	if (pread(out, got, n + m, off_out) != n + m)
 		hp_die("pread out");
 	if (memcmp(got, expect, n + m)) {
@@ -984,8 +944,8 @@ static int mode_direct(int argc, char **argv)
 
 	if ((uintptr_t)buf % 4096)
 		hp_die("buffer not aligned");
-	in = xopen(argv[0], O_RDONLY | O_DIRECT);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY | O_DIRECT);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, NULL);
 	printf("copied %zu\n", n);
 	if (close(out))
@@ -1003,8 +963,8 @@ static int mode_setfl(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
@@ -1040,8 +1000,8 @@ static int mode_window(int argc, char **argv)
 	char *p;
 
 	memset(big, 'w', sizeof(big));
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
 		n = read(in, mid, PL_CHUNK);
 		if (n < 0)
@@ -1093,8 +1053,8 @@ static int mode_efault(int argc, char **argv)
 	ssize_t n, w;
 	char *p;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (i = 0; i < 2; i++) {
 		p = mmap(NULL, PL_CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1114,7 +1074,7 @@ static int mode_efault(int argc, char **argv)
 		w = pwrite(out, p, n, 0);
 		report("pwrite", w, errno);
 	}
-	printf("out size %lld\n", (long long)fsize(out));
+	printf("out size %lld\n", (long long)hp_file_size(out));
 	return 0;
 }
 
@@ -1128,11 +1088,11 @@ static int mode_sfedge(int argc, char **argv)
 	off_t off;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
-	app = xopen(argv[1], O_WRONLY | O_APPEND);
-	rdonly = xopen(argv[1], O_RDONLY);
-	wronly = xopen(argv[0], O_WRONLY);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	app = hp_open(argv[1], O_WRONLY | O_APPEND);
+	rdonly = hp_open(argv[1], O_RDONLY);
+	wronly = hp_open(argv[0], O_WRONLY);
 
 	errno = 0;
 	n = sendfile(app, in, NULL, PL_CHUNK);
@@ -1140,7 +1100,7 @@ static int mode_sfedge(int argc, char **argv)
 	off = -1;
 	n = sendfile(out, in, &off, PL_CHUNK);
 	report("offset -1", n, errno);
-	off = fsize(in) + 4096;
+	off = hp_file_size(in) + 4096;
 	n = sendfile(out, in, &off, PL_CHUNK);
 	report("offset past EOF", n, errno);
 	n = sendfile(out, in, NULL, 0);
@@ -1179,7 +1139,7 @@ static int mode_sfedge(int argc, char **argv)
 	n = sendfile(out, rdonly, &off, 300000);
 	report("same file, overlapping", n, errno);
 	printf("offset %lld, out at %lld, size %lld\n", (long long)off,
-	       (long long)lseek(out, 0, SEEK_CUR), (long long)fsize(out));
+	       (long long)lseek(out, 0, SEEK_CUR), (long long)hp_file_size(out));
 	/* last: a bad offset pointer is EFAULT, not a crash */
 	fflush(stdout);
 	n = sendfile(out, in, (off_t *)8, PL_CHUNK);
@@ -1202,8 +1162,8 @@ static int mode_fsize(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
 		hp_die("setrlimit");
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
 		n = read(in, buf, chunk);
 		if (n <= 0)
@@ -1242,7 +1202,7 @@ static int mode_stdio(int argc, char **argv)
 	ssize_t n;
 
 	f = fopen(argv[0], "r");
-	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	if (!f)
 		hp_die("fopen");
 	fd = fileno(f);
