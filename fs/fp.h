@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "fn_frontend.h"
+#include "gauges.h"
 
 _Static_assert(sizeof(fuse_ino_t) >= sizeof(void *),
 	       "fuse_ino_t must hold a pointer");
@@ -290,6 +291,9 @@ struct fp_fs {
 
 	atomic_int_fast64_t open_files;
 	struct fp_counters cnt;
+	/* passthrough.c's gauges, here for gauges.h to read */
+	bool pt_active;			/* negotiated at INIT, before opens */
+	atomic_uint_fast64_t pt_files;	/* backing ids registered now */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at start */
 	uid_t uid;			/* the daemon's, for /.stats */
 	gid_t gid;
@@ -395,6 +399,8 @@ void fp_stats_read(fuse_req_t req, size_t size, off_t off,
 void fp_stats_write(fuse_req_t req, struct fuse_bufvec *in);
 void fp_stats_release(struct fuse_file_info *fi);
 void fp_stats_reset(void);
+void fp_stats_gauges(char *buf, size_t len, size_t *pos,
+		     enum fp_gauge_after after);
 
 /* xattr.c: the -o xattr= modes */
 bool fp_xattr_kernel_acls(void);

@@ -95,16 +95,25 @@ unsigned int fp_fd_cache_default(void)
 	return (unsigned int)n;
 }
 
-/* The bucket of a stored handle (header and bytes, size bytes) */
+/*
+ * The bucket of a stored handle (header and bytes, size bytes): its
+ * 64-bit words, the last one padded with zeros, each folded in with
+ * fn_hash_pair(), whose last step brings the high bits down for the
+ * power-of-two table.  It starts from the size, so the padding does not
+ * make a handle hash as a longer one ending in zeros does.
+ */
 static size_t fp_hash_handle(const unsigned char *h, size_t size,
 			     size_t nbuckets)
 {
-	uint64_t x = 0xcbf29ce484222325ULL;	/* FNV-1a */
+	uint64_t x = size, w;
 	size_t i;
 
-	for (i = 0; i < size; i++)
-		x = (x ^ h[i]) * 0x100000001b3ULL;
-	return (size_t)(fn_hash_pair(x, size) & (nbuckets - 1));
+	for (i = 0; i < size; i += sizeof(w)) {
+		w = 0;
+		memcpy(&w, h + i, MIN(sizeof(w), size - i));
+		x = fn_hash_pair(x, w);
+	}
+	return (size_t)(x & (nbuckets - 1));
 }
 
 /*

@@ -3,6 +3,7 @@
 bin_PROGRAMS += %reldir%/fnpassfs
 %canon_reldir%_fnpassfs_SOURCES = \
 	%reldir%/fp.h \
+	%reldir%/gauges.h \
 	%reldir%/main.c \
 	%reldir%/options.c \
 	%reldir%/inode.c \

@@ -70,12 +70,10 @@ enum fp_pt_reason {
 
 /* The mode is fp_fs.cfg.passthrough (-o passthrough=, options.c) */
 static struct {
-	bool active;		/* negotiated at INIT, before any open */
 	bool offered;		/* the kernel offered it at INIT */
 	bool got_init;
 	pthread_mutex_t lock;	/* the passthrough fields of every inode */
 	atomic_uint_fast64_t opens;
-	atomic_uint_fast64_t files;	/* backing ids registered now */
 	atomic_uint_fast64_t fallbacks[FP_PT_NREASONS];
 } fp_pt = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -181,7 +179,7 @@ void fp_passthrough_init(struct fuse_conn_info *conn)
 	}
 	conn->want |= FUSE_CAP_PASSTHROUGH;
 	conn->max_backing_stack_depth = fp_pt_stack_depth();
-	fp_pt.active = true;
+	fp_fs.pt_active = true;
 	FN_LOG_INFO("init: passthrough on, backing stack depth %u",
 		    conn->max_backing_stack_depth);
 }
@@ -214,7 +212,7 @@ int fp_passthrough_mounted(struct fuse_session *se)
 		fprintf(stderr, "fnpassfs: the kernel's INIT failed\n");
 		return -1;
 	}
-	if (!fp_pt.active) {
+	if (!fp_fs.pt_active) {
 		fprintf(stderr, "fnpassfs: passthrough=always: the kernel "
 			"does not offer FUSE passthrough (needs Linux 6.9 "
 			"with CONFIG_FUSE_PASSTHROUGH)\n");
@@ -256,7 +254,7 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 	fi->backing_id = 0;
 	if (fp_fs.cfg.passthrough == FP_PT_NEVER)
 		return;
-	if (!fp_pt.active) {
+	if (!fp_fs.pt_active) {
 		fp_pt_fallback(fp_pt.offered ? FP_PT_writeback :
 					       FP_PT_unsupported);
 		return;
@@ -296,7 +294,7 @@ void fp_passthrough_open(struct fp_inode *inode, int fd, mode_t mode,
 			return;
 		}
 		inode->backing_id = id;
-		fp_count(&fp_pt.files, 1);
+		fp_count(&fp_fs.pt_files, 1);
 	}
 	inode->pt_opens++;
 	fi->backing_id = inode->backing_id;
@@ -310,7 +308,7 @@ void fp_passthrough_release(struct fp_inode *inode)
 {
 	uint32_t id;
 
-	if (!fp_pt.active)
+	if (!fp_fs.pt_active)
 		return;
 	pthread_mutex_lock(&fp_pt.lock);
 	if (inode->pt_opens > 0) {
@@ -321,7 +319,7 @@ void fp_passthrough_release(struct fp_inode *inode)
 				FN_LOG_WARN("passthrough close %u: %s", id,
 					    strerror(errno));
 			inode->backing_id = 0;
-			atomic_fetch_sub(&fp_pt.files, 1);
+			atomic_fetch_sub(&fp_fs.pt_files, 1);
 		}
 	} else if (inode->cached_opens > 0) {
 		inode->cached_opens--;
@@ -365,13 +363,10 @@ void fp_passthrough_stats(char *buf, size_t len, size_t *pos)
 {
 	int i;
 
-	fn_stats_append(buf, len, pos, "fs_passthrough_active", fp_pt.active);
 	fn_stats_append(buf, len, pos, "fs_passthrough_opens",
 			atomic_load_explicit(&fp_pt.opens,
 					     memory_order_relaxed));
-	fn_stats_append(buf, len, pos, "fs_passthrough_files",
-			atomic_load_explicit(&fp_pt.files,
-					     memory_order_relaxed));
+	fp_stats_gauges(buf, len, pos, FP_AFTER_pt_opens);
 	for (i = 0; i < FP_PT_NREASONS; i++)
 		fn_stats_append(buf, len, pos, fp_pt_reason_keys[i],
 				atomic_load_explicit(&fp_pt.fallbacks[i],
@@ -382,7 +377,6 @@ void fp_passthrough_stats_reset(void)
 {
 	int i;
 
-	/* fs_passthrough_files is a state, not a count: it stays */
 	atomic_store_explicit(&fp_pt.opens, 0, memory_order_relaxed);
 	for (i = 0; i < FP_PT_NREASONS; i++)
 		atomic_store_explicit(&fp_pt.fallbacks[i], 0,

@@ -69,6 +69,17 @@ void fp_stats_entry(struct fuse_entry_param *e)
 	fp_stats_attr(&e->attr);
 }
 
+/* The gauges (gauges.h) /.stats prints after the keys of after */
+void fp_stats_gauges(char *buf, size_t len, size_t *pos,
+		     enum fp_gauge_after after)
+{
+#define FP_GAUGE_LINE(where, key, value)				\
+	if (after == FP_AFTER_##where)					\
+		fn_stats_append(buf, len, pos, #key, (value));
+	FP_GAUGES(FP_GAUGE_LINE)
+#undef FP_GAUGE_LINE
+}
+
 /* Format the whole text into buf; returns the length it needs */
 static size_t fp_stats_text(char *buf, size_t len)
 {
@@ -79,8 +90,7 @@ static size_t fp_stats_text(char *buf, size_t len)
 	n = fn_stats_format(buf, len);
 	if (n > 0)
 		pos = (size_t)n;
-	fn_stats_append(buf, len, &pos, "uptime_s",
-			(fn_now_ns() - fs->start_ns) / 1000000000u);
+	fp_stats_gauges(buf, len, &pos, FP_AFTER_copy);
 	for (i = 0; i < FP_OP_COUNT; i++)
 		fn_stats_append(buf, len, &pos, fp_op_names[i],
 				atomic_load_explicit(&fs->cnt.ops[i],
@@ -96,21 +106,9 @@ static size_t fp_stats_text(char *buf, size_t len)
 					     memory_order_relaxed));
 	FP_COUNTERS(FP_COUNTER_LINE)
 #undef FP_COUNTER_LINE
-	/* the table's inodes and the root */
-	fn_stats_append(buf, len, &pos, "fs_inodes",
-			atomic_load(&fs->ninodes) + 1);
-	fn_stats_append(buf, len, &pos, "fs_open_files",
-			(uint64_t)atomic_load(&fs->open_files));
-	/* inode.c: handles, and the descriptors kept for them or instead */
-	fn_stats_append(buf, len, &pos, "fs_handles_capable",
-			fs->handles_capable);
-	fn_stats_append(buf, len, &pos, "fs_inodes_handle",
-			atomic_load(&fs->ninodes_handle));
-	fn_stats_append(buf, len, &pos, "fs_inodes_fd",
-			atomic_load(&fs->ninodes_fd));
-	fn_stats_append(buf, len, &pos, "fs_fd_cache_open",
-			atomic_load(&fs->fd_cached));
+	fp_stats_gauges(buf, len, &pos, FP_AFTER_counters);
 	fp_options_stats(buf, len, &pos);
+	fp_stats_gauges(buf, len, &pos, FP_AFTER_opt);
 	fp_passthrough_stats(buf, len, &pos);
 	return pos;
 }

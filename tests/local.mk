@@ -25,7 +25,8 @@ clean-local-tests:
 
 # fncp: the engine on the command line, for the demo and shell tests
 noinst_PROGRAMS += %reldir%/helpers/fncp
-%canon_reldir%_helpers_fncp_SOURCES = %reldir%/helpers/fncp.c
+%canon_reldir%_helpers_fncp_SOURCES = %reldir%/helpers/fncp.c \
+	%reldir%/helpers/helper.h
 %canon_reldir%_helpers_fncp_LDADD = lib/libfnfront.la lib/libfncore.la
 
 # ---- engine tests (lib/): t-*.c unit tests, t0xxx end to end ----------
@@ -85,7 +86,8 @@ TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 # fa-check: copy loops that try to fool the tracking (t1005)
 check_PROGRAMS += %reldir%/helpers/fa-check
-%canon_reldir%_helpers_fa_check_SOURCES = %reldir%/helpers/fa-check.c
+%canon_reldir%_helpers_fa_check_SOURCES = %reldir%/helpers/fa-check.c \
+	%reldir%/helpers/helper.h
 %canon_reldir%_helpers_fa_check_LDFLAGS = -no-install -pthread
 
 
@@ -95,13 +97,16 @@ check_PROGRAMS += %reldir%/helpers/fa-check
 # then imports __read_chk, which the preload must wrap too).
 check_PROGRAMS += %reldir%/helpers/pl-tee %reldir%/helpers/pl-adv \
 	%reldir%/helpers/pl-adv-fortify %reldir%/helpers/pl-fcopy
-%canon_reldir%_helpers_pl_tee_SOURCES = %reldir%/helpers/pl-tee.c
+%canon_reldir%_helpers_pl_tee_SOURCES = %reldir%/helpers/pl-tee.c \
+	%reldir%/helpers/helper.h
 %canon_reldir%_helpers_pl_tee_LDFLAGS = $(FN_TEST_LINKFLAGS)
 %canon_reldir%_helpers_pl_fcopy_SOURCES = %reldir%/helpers/pl-fcopy.c
 %canon_reldir%_helpers_pl_fcopy_LDFLAGS = $(FN_TEST_LINKFLAGS)
-%canon_reldir%_helpers_pl_adv_SOURCES = %reldir%/helpers/pl-adv.c
+%canon_reldir%_helpers_pl_adv_SOURCES = %reldir%/helpers/pl-adv.c \
+	%reldir%/helpers/helper.h
 %canon_reldir%_helpers_pl_adv_LDFLAGS = $(FN_TEST_LINKFLAGS)
-%canon_reldir%_helpers_pl_adv_fortify_SOURCES = %reldir%/helpers/pl-adv.c
+%canon_reldir%_helpers_pl_adv_fortify_SOURCES = %reldir%/helpers/pl-adv.c \
+	%reldir%/helpers/helper.h
 %canon_reldir%_helpers_pl_adv_fortify_CPPFLAGS = $(AM_CPPFLAGS) \
 	-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 %canon_reldir%_helpers_pl_adv_fortify_CFLAGS = $(AM_CFLAGS) -O2
@@ -153,7 +158,8 @@ check_PROGRAMS += %reldir%/helpers/fp-ops
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
 # fpexercise: seeded random data-integrity exerciser (t2501)
 check_PROGRAMS += %reldir%/helpers/fpexercise
-%canon_reldir%_helpers_fpexercise_SOURCES = %reldir%/helpers/fpexercise.c
+%canon_reldir%_helpers_fpexercise_SOURCES = %reldir%/helpers/fpexercise.c \
+	%reldir%/helpers/helper.h
 %canon_reldir%_helpers_fpexercise_LDADD = lib/libfnfront.la lib/libfncore.la
 %canon_reldir%_helpers_fpexercise_LDFLAGS = $(FN_TEST_LINKFLAGS)
 TESTS += %reldir%/t2501-exercise.sh

@@ -128,4 +128,17 @@ test_expect_success '--stats leaves no slot file behind' '
 	test -z "$(ls tmpd)" && expect_copied 32 err
 '
 
+test_expect_success 'fn_expect_stat: a key the dump lacks fails, by its name, not as 0' '
+	printf "copy_ops 3\ncopy_bytes 0\n" >dump &&
+	fn_expect_stat copy_ops 3 dump && fn_expect_stat copy_bytes 0 dump &&
+	test_must_fail fn_expect_stat copy_renamed 0 dump 2>err &&
+	echo "stat copy_renamed: no such key in dump" >expect &&
+	test_cmp expect err &&
+	fn_expect_stat_0_or_absent copy_renamed dump &&
+	fn_expect_stat_0_or_absent copy_bytes dump &&
+	test_must_fail fn_expect_stat_0_or_absent copy_ops dump 2>err &&
+	echo "stat copy_ops: expected 0 or no line, got 3" >expect &&
+	test_cmp expect err
+'
+
 test_done

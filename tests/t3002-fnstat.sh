@@ -71,6 +71,50 @@ expect_sum()
 	return 1
 }
 
+# kept_keys BEFORE AFTER: the keys of two /.stats texts, one taken before
+# a reset and one after, that the reset left alone (not 0, not lower):
+# the gauges, once a workload has made every counter larger than reading
+# and resetting /.stats adds to it.  The opt_ keys are not numbers; the
+# fs_<op>_ns times are left out, as one slow request after the reset may
+# take longer than the workload's twenty.
+kept_keys()
+{
+	awk 'NR == FNR { v[$1] = $2; next }
+	     $1 !~ /^opt_|^fs_.*_ns$/ && $2 > 0 && $2 >= v[$1] { print $1 }' \
+		"$1" "$2"
+}
+
+# zeroed_keys BEFORE AFTER: the keys the reset set to 0: counters
+zeroed_keys()
+{
+	awk 'NR == FNR { v[$1] = $2; next }
+	     $1 !~ /^opt_/ && $2 == 0 && v[$1] > 0 { print $1 }' "$1" "$2"
+}
+
+# raw_keys FILE: the keys of the first --raw block of FILE
+raw_keys()
+{
+	sed -n '2,/^$/s/ .*//p' "$1" | grep -v -x -e reset -e ''
+}
+
+# gauges_of MNT: /.stats of MNT before and after a reset into kept and
+# zeroed, the keys fnstat --raw counts into counted; none kept is counted
+# and every one zeroed is (a file held open through MNT keeps its gauges
+# above 0)
+gauges_of()
+{
+	printf 12345 >"$1/held" && cat "$1/held" >/dev/null &&
+	exec 7<"$1/held" &&
+	cat "$1/.stats" >before && echo reset >"$1/.stats" &&
+	cat "$1/.stats" >after && "$FNSTAT" --raw "$1" >raw && exec 7<&- &&
+	kept_keys before after >kept && zeroed_keys before after >zeroed &&
+	raw_keys raw >counted &&
+	for k in fs_inodes fs_open_files fs_inodes_handle copy_chunk_size; do
+		grep -qx $k kept || { echo "$k not kept by the reset"; return 1; }
+	done &&
+	! grep -Fx -f kept counted && ! grep -Fvx -f counted zeroed
+}
+
 # numeric_columns FILE FIRST N: lines FIRST.. of FILE start with N numbers
 numeric_columns()
 {
@@ -191,6 +235,29 @@ test_expect_success '--json: one object a line, the same counters as --raw' '
 	grep -q "^{\"interval_ms\":[0-9]*,\"reset\":0,\"copy_ops\":[0-9]*," json &&
 	grep -q ",\"fs_lookup_ops\":[0-9]*," json && grep -q "}\$" json &&
 	! grep -q "opt_" json
+'
+
+test_expect_success 'a key fnpassfs keeps through a reset is a gauge to fnstat, one it zeroes a counter' '
+	gauges_of mnt &&
+	grep -qx fs_write_bytes zeroed && grep -qx fs_write_bytes counted
+'
+
+# Through kernel passthrough the daemon sees no data: the workload is
+# files made and read, and O_DIRECT writes (the daemon serves those), so
+# that every counter the reset and the reads of /.stats touch goes down
+test_expect_success 'the same with -o passthrough=auto: its gauges too, where the kernel passes through' '
+	mkdir -p ext4/pt ptmnt && fn_mount ext4/pt ptmnt passthrough=auto &&
+	for i in $(seq 20); do
+		printf $i >ptmnt/f$i && cat ptmnt/f$i >/dev/null || exit 1
+	done &&
+	dd if=/dev/zero of=ptmnt/direct bs=4k count=20 oflag=direct 2>/dev/null &&
+	gauges_of ptmnt &&
+	grep -qx fs_create_ops zeroed && grep -qx fs_create_ops counted &&
+	if test "$(fn_fs_stat fs_passthrough_active ptmnt)" = 1; then
+		grep -qx fs_passthrough_active kept &&
+		grep -qx fs_passthrough_files kept
+	fi &&
+	fn_umount ptmnt
 '
 
 test_expect_success 'columns while cp runs: the header once, lines of numbers' '

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "fa.h"
+#include "gauges.h"
 
 #define FS_EXIT_FAIL 1
 #define FS_EXIT_USAGE 2
@@ -104,14 +105,14 @@ static const struct column fs_slots_columns[] = {
 };
 
 /*
- * fnpassfs's keys that describe a state, not a count (fs/stats.c and
- * fs/passthrough.c, "not reset" in fnpassfs(1)), beside the engine's
- * gauges and the opt_ keys: never deltas, and free to go down.
+ * fnpassfs's keys that describe a state, not a count (its list, which it
+ * prints them from), beside the engine's gauges and the opt_ keys: never
+ * deltas, and free to go down.
  */
 static const char *const fs_daemon_gauges[] = {
-	"uptime_s", "fs_inodes", "fs_open_files", "fs_handles_capable",
-	"fs_inodes_handle", "fs_inodes_fd", "fs_fd_cache_open",
-	"fs_passthrough_active", "fs_passthrough_files",
+#define FS_GAUGE_NAME(after, key, value) #key,
+	FP_GAUGES(FS_GAUGE_NAME)
+#undef FS_GAUGE_NAME
 };
 
 /* The data requests: the rest of fs_<op>_ops is meta/s */
@@ -156,37 +157,28 @@ static void usage(FILE *f)
 "error.\n");
 }
 
-/* "fnstat: " and the message on stderr, after what stdout holds */
-static void say(const char *fmt, va_list ap)
+/*
+ * "fnstat: " and the message on stderr, after what stdout holds, then
+ * exit with status; a usage error says where the help is.
+ */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail(int status, const char *fmt, ...)
 {
+	va_list ap;
+
 	fflush(stdout);
 	fputs("fnstat: ", stderr);
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
+	if (status == FS_EXIT_USAGE)
+		fputs("Try 'fnstat --help' for more information.\n", stderr);
+	exit(status);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say(fmt, ap);
-	va_end(ap);
-	fputs("Try 'fnstat --help' for more information.\n", stderr);
-	exit(FS_EXIT_USAGE);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say(fmt, ap);
-	va_end(ap);
-	exit(FS_EXIT_FAIL);
-}
+#define usage_error(...) fail(FS_EXIT_USAGE, __VA_ARGS__)
+#define die(...) fail(FS_EXIT_FAIL, __VA_ARGS__)
 
 /* ---- which keys count --------------------------------------------------- */
 

@@ -28,53 +28,26 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#define HP_NAME "fa-check"
+#include "helper.h"
+
 #define BLK (128 * 1024)
 
 /* Not a constant to the compiler: fortified reads check it at run time */
 static volatile size_t blk_len = BLK;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fa-check: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void write_all(int fd, const char *buf, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			die("write");
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
 /* DST must equal the expected bytes in exp (len) */
 static int check(const char *dst, const char *exp, size_t len)
 {
-	char *got = malloc(len + 1);
-	ssize_t n;
-	int fd;
+	size_t size;
+	char *got = hp_slurp(dst, &size);
+	int bad = size != len || memcmp(got, exp, len) != 0;
 
-	if (got == NULL)
-		die("malloc");
-	fd = open(dst, O_RDONLY);
-	if (fd < 0)
-		die(dst);
-	n = pread(fd, got, len + 1, 0);
-	close(fd);
-	if (n != (ssize_t)len || memcmp(got, exp, len) != 0) {
+	if (bad)
 		fprintf(stderr, "fa-check: %s: not the bytes written "
-			"(%zd of %zu)\n", dst, n, len);
-		return 1;
-	}
+			"(%zu of %zu)\n", dst, size, len);
 	free(got);
-	return 0;
+	return bad;
 }
 
 /*
@@ -90,16 +63,16 @@ static int scenario_mmap(const char *src, const char *dst)
 	char *map;
 
 	if (in < 0 || out < 0)
-		die("open");
+		hp_die("open");
 	map = mmap(NULL, BLK, PROT_READ | PROT_WRITE, MAP_SHARED, in, 0);
 	if (map == MAP_FAILED)
-		die("mmap");
+		hp_die("mmap");
 	for (size_t i = 0; i < BLK; i += 4096)
 		map[i] ^= 0x55;
 	if (read(in, buf, BLK) != BLK)
-		die("read");
+		hp_die("read");
 	memset(map, 'M', BLK);
-	write_all(out, buf, BLK);
+	hp_write_all_or_die(out, buf, BLK);
 	munmap(map, BLK);
 	close(in);
 	close(out);
@@ -119,11 +92,11 @@ static int scenario_loop(const char *how, const char *src, const char *dst,
 	int blk = 0;
 
 	if (in < 0 || out < 0)
-		die("open");
+		hp_die("open");
 	for (;;) {
 		n = read(in, buf, blk_len);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		if (strcmp(how, "edit") == 0) {
@@ -134,11 +107,11 @@ static int scenario_loop(const char *how, const char *src, const char *dst,
 
 			if (w < 0 || pwrite(w, "XYZ", 3,
 					    lseek(in, 0, SEEK_CUR) - n) != 3)
-				die("pwrite");
+				hp_die("pwrite");
 			close(w);
 		} else if (strcmp(how, "truncate") == 0 && blk == 3) {
 			if (truncate(src, BLK * 2) < 0)
-				die("truncate");
+				hp_die("truncate");
 		} else if (strcmp(how, "reuse") == 0 && blk == 1) {
 			/* Same fd number, another file, same offset */
 			off_t pos = lseek(in, 0, SEEK_CUR);
@@ -147,23 +120,23 @@ static int scenario_loop(const char *how, const char *src, const char *dst,
 			close(in);
 			fd = open(other, O_RDONLY);
 			if (fd != in)
-				die("reopen got another number");
+				hp_die("reopen got another number");
 			lseek(fd, pos, SEEK_SET);
 		} else if (strcmp(how, "dup2") == 0 && blk == 1) {
 			off_t pos = lseek(in, 0, SEEK_CUR);
 			int fd = open(other, O_RDONLY);
 
 			if (fd < 0 || dup2(fd, in) != in)
-				die("dup2");
+				hp_die("dup2");
 			close(fd);
 			lseek(in, pos, SEEK_SET);
 		}
 		all = realloc(all, len + (size_t)n);
 		if (all == NULL)
-			die("realloc");
+			hp_die("realloc");
 		memcpy(all + len, buf, (size_t)n);
 		len += (size_t)n;
-		write_all(out, buf, (size_t)n);
+		hp_write_all_or_die(out, buf, (size_t)n);
 		blk++;
 	}
 	close(in);
@@ -181,10 +154,10 @@ static int scenario_tee(const char *src, const char *dst, const char *dst2)
 	ssize_t n;
 
 	if (in < 0 || o1 < 0 || o2 < 0)
-		die("open");
+		hp_die("open");
 	while ((n = read(in, buf, BLK)) > 0) {
-		write_all(o1, buf, (size_t)n);
-		write_all(o2, buf, (size_t)n);
+		hp_write_all_or_die(o1, buf, (size_t)n);
+		hp_write_all_or_die(o2, buf, (size_t)n);
 	}
 	close(in);
 	close(o1);
@@ -203,11 +176,11 @@ static int scenario_pread(const char *src, const char *dst)
 	ssize_t n;
 
 	if (in < 0 || out < 0 || fstat(in, &st) < 0)
-		die("open");
+		hp_die("open");
 	for (off = (st.st_size - 1) / BLK * BLK; off >= 0; off -= BLK) {
 		n = pread(in, buf, blk_len, off);
 		if (n <= 0 || pwrite(out, buf, (size_t)n, off) != n)
-			die("pread/pwrite");
+			hp_die("pread/pwrite");
 	}
 	close(in);
 	close(out);
@@ -241,7 +214,7 @@ static int scenario_signal(const char *src, const char *dst,
 	sig_in = open(src, O_RDONLY);
 	sig_out = open(other, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (in < 0 || out < 0 || sig_in < 0 || sig_out < 0)
-		die("open");
+		hp_die("open");
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -250,10 +223,10 @@ static int scenario_signal(const char *src, const char *dst,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
-		write_all(out, buf, (size_t)n);
+		hp_write_all_or_die(out, buf, (size_t)n);
 	}
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -278,9 +251,9 @@ static void *copy_thread(void *arg)
 	ssize_t n;
 
 	if (buf == NULL || in < 0 || out < 0)
-		die("open");
+		hp_die("open");
 	while ((n = read(in, buf, BLK)) > 0)
-		write_all(out, buf, (size_t)n);
+		hp_write_all_or_die(out, buf, (size_t)n);
 	j->ret = n < 0;
 	close(in);
 	close(out);
@@ -299,7 +272,7 @@ static int scenario_threads(const char *src, const char *dst)
 		snprintf(jobs[i].src, sizeof(jobs[i].src), "%s", src);
 		snprintf(jobs[i].dst, sizeof(jobs[i].dst), "%s.%d", dst, i);
 		if (pthread_create(&th[i], NULL, copy_thread, &jobs[i]))
-			die("pthread_create");
+			hp_die("pthread_create");
 	}
 	for (i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
@@ -371,19 +344,19 @@ static int scenario_efault(const char *src, const char *dst)
 	int r;
 
 	if (in < 0 || out < 0)
-		die("open");
+		hp_die("open");
 	for (int i = 0; i < 6; i++) {
 		p = mmap(NULL, BLK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
-			die("mmap");
+			hp_die("mmap");
 		if (pread(in, p, blk_len, 0) != BLK)
-			die("pread");
+			hp_die("pread");
 		r = unreadable(i, p);
 		if (r > 0)
 			continue;	/* no guard pages here */
 		if (r < 0)
-			die(ways[i]);
+			hp_die("%s", ways[i]);
 		tried++;
 		errno = 0;
 		w = write(out, p, BLK);

@@ -28,19 +28,13 @@
 
 #include "fn_frontend.h"
 
+#define HP_NAME "fncp"
+#include "helper.h"
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fncp [--sparse] [--no-kernel] [--chunk SIZE] "
 		   "[--env] [--stats] [--offsets IN OUT] [--len N] SRC DST\n");
-}
-
-static int parse_num(const char *what, const char *s, uint64_t *v)
-{
-	if (fn_parse_size(s, v) < 0) {
-		fprintf(stderr, "fncp: %s=%s: not a size\n", what, s);
-		return -1;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -86,7 +80,7 @@ int main(int argc, char **argv)
 			stats = true;
 			break;
 		case 'c':
-			if (parse_num("chunk", optarg, &chunk) < 0)
+			if (hp_parse_size("chunk", optarg, &chunk) < 0)
 				return 2;
 			if (fn_set_chunk_size(chunk) < 0) {
 				fprintf(stderr, "fncp: chunk=%s: out of range "
@@ -96,14 +90,14 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			if (optind >= argc ||
-			    parse_num("offsets", optarg, &off_in) < 0 ||
-			    parse_num("offsets", argv[optind], &off_out) < 0)
+			    hp_parse_size("offsets", optarg, &off_in) < 0 ||
+			    hp_parse_size("offsets", argv[optind], &off_out) < 0)
 				return 2;
 			optind++;
 			ranged = true;
 			break;
 		case 'l':
-			if (parse_num("len", optarg, &len) < 0)
+			if (hp_parse_size("len", optarg, &len) < 0)
 				return 2;
 			break;
 		case 'h':

@@ -50,6 +50,9 @@
 
 #include "fn_frontend.h"
 
+#define HP_NAME "fpexercise"
+#include "helper.h"
+
 #define FP_MAX_FILES	8
 #define FP_HISTORY	16
 #define FP_DESC_LEN	160
@@ -708,15 +711,6 @@ static void usage(FILE *f)
 		   "                  [--base OFFSET] DIR\n");
 }
 
-static int parse_u64(const char *what, const char *s, uint64_t *v)
-{
-	if (fn_parse_size(s, v) < 0) {
-		fprintf(stderr, "fpexercise: %s=%s: not a number\n", what, s);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -741,15 +735,15 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_u64("seed", optarg, &seed) < 0)
+			if (hp_parse_size("seed", optarg, &seed) < 0)
 				return 2;
 			break;
 		case 'o':
-			if (parse_u64("ops", optarg, &ops) < 0)
+			if (hp_parse_size("ops", optarg, &ops) < 0)
 				return 2;
 			break;
 		case 'S':
-			if (parse_u64("size", optarg, &v) < 0)
+			if (hp_parse_size("size", optarg, &v) < 0)
 				return 2;
 			if (v < 4096 || v > (1 << 30)) {
 				fprintf(stderr, "fpexercise: size=%s: out of "
@@ -759,7 +753,7 @@ int main(int argc, char **argv)
 			max_size = v;
 			break;
 		case 'f':
-			if (parse_u64("files", optarg, &v) < 0)
+			if (hp_parse_size("files", optarg, &v) < 0)
 				return 2;
 			if (v < 2 || v > FP_MAX_FILES) {
 				fprintf(stderr, "fpexercise: files=%s: out of "
@@ -770,7 +764,7 @@ int main(int argc, char **argv)
 			nfiles = v;
 			break;
 		case 'v':
-			if (parse_u64("verify-every", optarg, &verify_every) <
+			if (hp_parse_size("verify-every", optarg, &verify_every) <
 			    0)
 				return 2;
 			break;
@@ -778,7 +772,7 @@ int main(int argc, char **argv)
 			backing = optarg;
 			break;
 		case 'B':
-			if (parse_u64("base", optarg, &base) < 0)
+			if (hp_parse_size("base", optarg, &base) < 0)
 				return 2;
 			if (base % 65536 || base > (1ULL << 50)) {
 				fprintf(stderr, "fpexercise: base=%s: not a "

@@ -44,6 +44,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define HP_NAME "pl-adv"
+#include "helper.h"
+
 #define PL_CHUNK	(128 * 1024)	/* above FNACCEL_MIN_SIZE (64K) */
 
 /* the one copy buffer: a known size, so fortified builds use __read_chk */
@@ -55,44 +58,11 @@ static char *expect;
 static size_t expect_len;
 static size_t expect_cap;
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-
-	fflush(stdout);
-	fprintf(stderr, "pl-adv: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(e));
-	exit(1);
-}
-
 static const char *ename(int e)
 {
 	const char *s = strerrorname_np(e);
 
 	return s ? s : "E?";
-}
-
-static int xopen(const char *path, int flags)
-{
-	int fd = open(path, flags, 0644);
-
-	if (fd < 0)
-		die("open %s", path);
-	return fd;
-}
-
-static off_t fsize(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st))
-		die("fstat");
-	return st.st_size;
 }
 
 static void expect_add(const char *p, size_t n)
@@ -101,7 +71,7 @@ static void expect_add(const char *p, size_t n)
 		expect_cap = (expect_len + n) * 2;
 		expect = realloc(expect, expect_cap);
 		if (!expect)
-			die("realloc");
+			hp_die("realloc");
 	}
 	memcpy(expect + expect_len, p, n);
 	expect_len += n;
@@ -123,32 +93,10 @@ static void write_all(int fd, const char *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			die("write");
+			hp_die("write");
 		p += w;
 		n -= w;
 	}
-}
-
-/* Read a whole file into a fresh buffer; *len gets its size */
-static char *slurp(const char *path, size_t *len)
-{
-	int fd = xopen(path, O_RDONLY);
-	size_t size = fsize(fd);
-	char *p = malloc(size + 1);
-	size_t got = 0;
-	ssize_t n;
-
-	if (!p)
-		die("malloc");
-	while (got < size) {
-		n = pread(fd, p + got, size - got, got);
-		if (n <= 0)
-			die("pread %s", path);
-		got += n;
-	}
-	close(fd);
-	*len = size;
-	return p;
 }
 
 /* Compare a file with want[0..len); print the verdict; true on a match */
@@ -157,7 +105,7 @@ static bool check_file(const char *what, const char *path, const char *want,
 {
 	size_t size;
 	size_t i;
-	char *got = slurp(path, &size);
+	char *got = hp_slurp(path, &size);
 	bool match = size == len && !memcmp(got, want, len);
 
 	if (match) {
@@ -207,7 +155,7 @@ static size_t copy_loop(int in, int out, pl_hook hook)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		if (hook)
@@ -232,12 +180,12 @@ static int mode_copy(int argc, char **argv)
 		fprintf(stderr, "pl-adv: chunk 1..%d\n", PL_CHUNK);
 		return 2;
 	}
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, NULL);
 	printf("copied %zu\n", n);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[1]);
 }
 
@@ -276,16 +224,16 @@ static void pwrite_hook(int in, size_t n, off_t off, unsigned long i)
 	for (j = 0; j < sizeof(x); j++)
 		x[j] = buf[(i * 4099 + j) % n] ^ 0x5a;
 	if (pwrite(src_rw, x, sizeof(x), off + (i * 4099) % (n - 16)) < 0)
-		die("pwrite source");
+		hp_die("pwrite source");
 }
 
 /* srctrunc: cut the source inside the range just read, then regrow it */
 static void trunc_hook(int in, size_t n, off_t off, unsigned long i)
 {
-	off_t size = fsize(src_rw);
+	off_t size = hp_file_size(src_rw);
 
 	if (ftruncate(src_rw, off + n / 2) || ftruncate(src_rw, size))
-		die("ftruncate source");
+		hp_die("ftruncate source");
 }
 
 /* Map the source shared and writable, for mmap_hook */
@@ -296,7 +244,7 @@ static void map_source(off_t size)
 	src_map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       src_rw, 0);
 	if (src_map == MAP_FAILED)
-		die("mmap");
+		hp_die("mmap");
 	/* fault every page writable now: later stores change no time */
 	for (o = 0; o < size; o += 4096)
 		src_map[o] = src_map[o];
@@ -315,16 +263,16 @@ static int mode_src(int argc, char **argv, pl_hook hook)
 	size_t n;
 	off_t size;
 
-	in = xopen(argv[0], O_RDONLY);
-	src_rw = xopen(argv[0], O_RDWR);
-	size = fsize(in);
+	in = hp_open(argv[0], O_RDONLY);
+	src_rw = hp_open(argv[0], O_RDWR);
+	size = hp_file_size(in);
 	if (hook == mmap_hook)
 		map_source(size);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, hook);
 	printf("copied %zu\n", n);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[1]);
 }
 
@@ -348,15 +296,15 @@ static int mode_other(int argc, char **argv)
 	ssize_t n;
 	int in, out;
 
-	in = xopen(argv[1], O_RDONLY);
-	src_rw = xopen(argv[1], O_RDWR);
+	in = hp_open(argv[1], O_RDONLY);
+	src_rw = hp_open(argv[1], O_RDWR);
 	if (!strcmp(v, "srcmmap"))
-		map_source(fsize(in));
-	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+		map_source(hp_file_size(in));
+	out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		memcpy(buf2, buf, n);
@@ -381,7 +329,7 @@ static int mode_other(int argc, char **argv)
 	}
 	printf("copied %zu\n", total);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[2]);
 }
 
@@ -396,21 +344,21 @@ static void reuse_hook(int in, size_t n, off_t off, unsigned long i)
 
 	if (i % 2) {
 		if (dup2(reuse_other, in) != in)
-			die("dup2");
+			hp_die("dup2");
 		return;
 	}
 	/* closed and opened again: open takes the lowest free number */
 	close(in);
 	fd = open(reuse_other_path, O_RDONLY);
 	if (fd < 0)
-		die("open %s", reuse_other_path);
+		hp_die("open %s", reuse_other_path);
 	if (fd != in) {
 		if (dup2(fd, in) != in)
-			die("dup2");
+			hp_die("dup2");
 		close(fd);
 	}
 	if (lseek(in, off, SEEK_SET) != off)
-		die("lseek");
+		hp_die("lseek");
 }
 
 static int mode_reusefd(int argc, char **argv)
@@ -421,18 +369,18 @@ static int mode_reusefd(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
+	in = hp_open(argv[0], O_RDONLY);
 	reuse_saved = dup(in);
-	reuse_other = xopen(argv[1], O_RDONLY);
+	reuse_other = hp_open(argv[1], O_RDONLY);
 	reuse_other_path = argv[1];
-	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		/* the source back on in, at the offset where it was */
 		if (dup2(reuse_saved, in) != in)
-			die("dup2");
+			hp_die("dup2");
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		reuse_hook(in, n, off, i);
@@ -444,7 +392,7 @@ static int mode_reusefd(int argc, char **argv)
 	}
 	printf("copied %zu\n", total);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[2]);
 }
 
@@ -456,18 +404,18 @@ static int mode_dup(int argc, char **argv)
 	size_t total = 0;
 	ssize_t n;
 
-	in[0] = xopen(argv[0], O_RDONLY);
+	in[0] = hp_open(argv[0], O_RDONLY);
 	in[1] = dup(in[0]);
 	in[2] = fcntl(in[0], F_DUPFD_CLOEXEC, 100);
-	out[0] = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	out[0] = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	out[1] = fcntl(out[0], F_DUPFD, 50);
 	out[2] = dup(out[0]);
 	if (in[1] < 0 || in[2] < 0 || out[1] < 0 || out[2] < 0)
-		die("dup");
+		hp_die("dup");
 	for (;; i++) {
 		n = read(in[i % 3], buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		expect_add(buf, n);
@@ -498,24 +446,24 @@ static int mode_samefile(int argc, char **argv)
 	char *mem;
 	ssize_t n;
 
-	mem = slurp(argv[0], &size);
+	mem = hp_slurp(argv[0], &size);
 	mem = realloc(mem, size + shift + 1);
 	if (!mem)
-		die("realloc");
-	r = xopen(argv[0], O_RDONLY);
-	w = xopen(argv[0], O_WRONLY);
+		hp_die("realloc");
+	r = hp_open(argv[0], O_RDONLY);
+	w = hp_open(argv[0], O_WRONLY);
 	d = dup(r);
 	while (done < size) {
 		/* never past the old size: the copy grows the file */
 		n = read(done % 2 ? d : r, buf,
 			 size - done < chunk ? size - done : chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		memmove(mem + shift + done, mem + done, n);
 		if (pwrite(w, buf, n, shift + done) != n)
-			die("pwrite");
+			hp_die("pwrite");
 		done += n;
 	}
 	printf("copied %zu\n", done);
@@ -532,19 +480,19 @@ static int mode_split(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		h = n / 3;
 		expect_add(buf, n);
 		if (pwrite(out, buf + h, n - h, total + h) != n - (ssize_t)h ||
 		    pwrite(out, buf, h, total) != (ssize_t)h)
-			die("pwrite");
+			hp_die("pwrite");
 		total += n;
 	}
 	printf("copied %zu\n", total);
@@ -558,22 +506,22 @@ static int mode_reverse(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
-	size = fsize(in);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	size = hp_file_size(in);
 	nchunks = size / chunk;		/* the tail is left out */
 	expect = calloc(1, nchunks * chunk + 1);
 	if (!expect)
-		die("calloc");
+		hp_die("calloc");
 	expect_len = nchunks * chunk;
 	for (i = 0; i < nchunks; i++) {
 		len = chunk;
 		n = pread(in, buf, len, i * chunk);
 		if (n != (ssize_t)len)
-			die("pread");
+			hp_die("pread");
 		memcpy(expect + (nchunks - 1 - i) * chunk, buf, len);
 		if (pwrite(out, buf, len, (nchunks - 1 - i) * chunk) != n)
-			die("pwrite");
+			hp_die("pwrite");
 	}
 	printf("copied %zu\n", nchunks * chunk);
 	return finish(argv[1]);
@@ -616,21 +564,21 @@ static int mode_sigread(int argc, char **argv)
 	bool ok = true;
 	int in, out;
 
-	sig_want = slurp(argv[1], &sig_want_len);
-	sig_fd = xopen(argv[1], O_RDONLY);
+	sig_want = hp_slurp(argv[1], &sig_want_len);
+	sig_fd = hp_open(argv[1], O_RDONLY);
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
-		die("sigaction");
+		hp_die("sigaction");
 	/* copy again and again until the handler ran often */
 	while (ok && (sig_runs < 200 || rounds < 3) && rounds < 200) {
-		in = xopen(argv[0], O_RDONLY);
-		out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+		in = hp_open(argv[0], O_RDONLY);
+		out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 		expect_len = 0;
 		copy_loop(in, out, NULL);
 		close(in);
 		if (close(out) && errno != EINTR)
-			die("close");
+			hp_die("close");
 		rounds++;
 		ok = check_file("out", argv[2], expect, expect_len, true);
 	}
@@ -671,10 +619,10 @@ static void eintr_round(int out, bool restart)
 	char c;
 
 	if (pipe(data) || pipe(notify))
-		die("pipe");
+		hp_die("pipe");
 	pid = fork();
 	if (pid < 0)
-		die("fork");
+		hp_die("fork");
 	if (pid == 0) {
 		/* writes the data only after the parent took the signal */
 		close(data[0]);
@@ -692,29 +640,29 @@ static void eintr_round(int out, bool restart)
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
-		die("sigaction");
+		hp_die("sigaction");
 	errno = 0;
 	n = read(data[0], buf, chunk);
 	printf("%s read: %zd %s\n", restart ? "SA_RESTART" : "no SA_RESTART",
 	       n, n < 0 ? ename(errno) : "");
 	if (n < 0) {
 		if (errno != EINTR)
-			die("read pipe");
+			hp_die("read pipe");
 		n = read(data[0], buf, chunk);
 		printf("read again: %zd\n", n);
 	}
 	/* the rest (the child's second write) after a second notice */
 	if (write(notify[1], "m", 1) != 1)
-		die("write notify");
+		hp_die("write notify");
 	while (n > 0) {
 		expect_add(buf, n);
 		write_all(out, buf, n);
 		n = read(data[0], buf, chunk);
 	}
 	if (n < 0)
-		die("read pipe");
+		hp_die("read pipe");
 	if (waitpid(pid, &st, 0) != pid || st)
-		die("child");
+		hp_die("child");
 	close(data[0]);
 	close(notify[0]);
 	close(notify[1]);
@@ -722,7 +670,7 @@ static void eintr_round(int out, bool restart)
 
 static int mode_eintr(int argc, char **argv)
 {
-	int out = xopen(argv[0], O_WRONLY | O_CREAT | O_TRUNC);
+	int out = hp_open(argv[0], O_WRONLY | O_CREAT | O_TRUNC);
 
 	eintr_round(out, false);
 	eintr_round(out, true);
@@ -739,8 +687,8 @@ static int mode_enospc(int argc, char **argv)
 
 	if (argc > 2)
 		chunk = strtoul(argv[2], NULL, 0);
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n <= 0)
@@ -784,8 +732,8 @@ static int mode_cfr(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		errno = 0;
 		n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
@@ -813,8 +761,8 @@ static int mode_sendfile(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	/* the first MiB with the file offset, the rest with a pointer */
 	for (;;) {
 		if (!offp && total >= (1 << 20)) {
@@ -850,23 +798,23 @@ static int mode_fork(int argc, char **argv)
 	pid_t pid;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		expect_add(buf, n);
 		fflush(stdout);
 		pid = fork();
 		if (pid < 0)
-			die("fork");
+			hp_die("fork");
 		if (pid == 0)
 			exit(pwrite(out, buf, n, total) == n ? 0 : 1);
 		if (waitpid(pid, &st, 0) != pid || st)
-			die("child");
+			hp_die("child");
 		total += n;
 	}
 	printf("copied %zu\n", total);
@@ -900,7 +848,7 @@ static void *writer_thread(void *arg)
 			return NULL;
 		/* a read of its own first: the buffer is not its last read */
 		if (pread(h->other, mine, sizeof(mine), 0) < 0)
-			die("pread other");
+			hp_die("pread other");
 		write_all(h->out, buf, h->n);
 		pthread_mutex_lock(&h->lock);
 		h->turn = 0;
@@ -918,15 +866,15 @@ static int mode_thread(int argc, char **argv)
 	size_t total = 0;
 	pthread_t t;
 
-	h.in = xopen(argv[0], O_RDONLY);
-	h.other = xopen(argv[1], O_RDONLY);
-	h.out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	h.in = hp_open(argv[0], O_RDONLY);
+	h.other = hp_open(argv[1], O_RDONLY);
+	h.out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	if (pthread_create(&t, NULL, writer_thread, &h))
-		die("pthread_create");
+		hp_die("pthread_create");
 	for (;;) {
 		h.n = read(h.in, buf, chunk);
 		if (h.n < 0)
-			die("read");
+			hp_die("read");
 		if (h.n > 0)
 			expect_add(buf, h.n);
 		total += h.n;
@@ -957,29 +905,29 @@ static int mode_at(int argc, char **argv)
 	int in, out;
 	ssize_t n, m;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT);
 	n = pread(in, buf, chunk, off_in);
 	if (n < 0)
-		die("pread");
+		hp_die("pread");
 	expect_add(buf, n);
 	if (pwrite(out, buf, n, off_out) != n)
-		die("pwrite");
+		hp_die("pwrite");
 	if (lseek(in, off_in + n, SEEK_SET) < 0 ||
 	    lseek(out, off_out + n, SEEK_SET) < 0)
-		die("lseek");
+		hp_die("lseek");
 	m = read(in, buf, chunk);
 	if (m < 0)
-		die("read");
+		hp_die("read");
 	expect_add(buf, m);
 	write_all(out, buf, m);
 	printf("copied %zd + %zd, offsets %lld %lld\n", n, m,
 	       (long long)lseek(in, 0, SEEK_CUR),
 	       (long long)lseek(out, 0, SEEK_CUR));
 	close(out);
-	out = xopen(argv[1], O_RDONLY);
+	out = hp_open(argv[1], O_RDONLY);
 	if (pread(out, got, n + m, off_out) != n + m)
-		die("pread out");
+		hp_die("pread out");
 	if (memcmp(got, expect, n + m)) {
 		printf("out at %lld: MISMATCH\n", (long long)off_out);
 		return 1;
@@ -995,13 +943,13 @@ static int mode_direct(int argc, char **argv)
 	size_t n;
 
 	if ((uintptr_t)buf % 4096)
-		die("buffer not aligned");
-	in = xopen(argv[0], O_RDONLY | O_DIRECT);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+		hp_die("buffer not aligned");
+	in = hp_open(argv[0], O_RDONLY | O_DIRECT);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	n = copy_loop(in, out, NULL);
 	printf("copied %zu\n", n);
 	if (close(out))
-		die("close");
+		hp_die("close");
 	return finish(argv[1]);
 }
 
@@ -1015,21 +963,21 @@ static int mode_setfl(int argc, char **argv)
 	int in, out;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;;) {
 		n = read(in, buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		expect_add(buf, n);
 		write_all(out, buf, n);
 		if (first && fcntl(out, F_SETFL, O_APPEND) < 0)
-			die("F_SETFL");
+			hp_die("F_SETFL");
 		first = false;
 		if (lseek(out, 0, SEEK_SET) != 0)
-			die("lseek");
+			hp_die("lseek");
 	}
 	printf("copied %zu, flags %#x\n", expect_len,
 	       fcntl(out, F_GETFL) & (O_APPEND | O_ACCMODE));
@@ -1052,12 +1000,12 @@ static int mode_window(int argc, char **argv)
 	char *p;
 
 	memset(big, 'w', sizeof(big));
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
 		n = read(in, mid, PL_CHUNK);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		switch (i % 4) {
@@ -1105,19 +1053,19 @@ static int mode_efault(int argc, char **argv)
 	ssize_t n, w;
 	char *p;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (i = 0; i < 2; i++) {
 		p = mmap(NULL, PL_CHUNK, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
-			die("mmap");
+			hp_die("mmap");
 		n = read(in, p, PL_CHUNK);
 		report("read", n, errno);
 		fflush(stdout);
 		if (i == 0 ? mprotect(p, PL_CHUNK, PROT_NONE) :
 			     munmap(p, PL_CHUNK))
-			die("mprotect");
+			hp_die("mprotect");
 		errno = 0;
 		w = write(out, p, n);
 		report(i == 0 ? "write from PROT_NONE" : "write from unmapped",
@@ -1126,7 +1074,7 @@ static int mode_efault(int argc, char **argv)
 		w = pwrite(out, p, n, 0);
 		report("pwrite", w, errno);
 	}
-	printf("out size %lld\n", (long long)fsize(out));
+	printf("out size %lld\n", (long long)hp_file_size(out));
 	return 0;
 }
 
@@ -1140,11 +1088,11 @@ static int mode_sfedge(int argc, char **argv)
 	off_t off;
 	ssize_t n;
 
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
-	app = xopen(argv[1], O_WRONLY | O_APPEND);
-	rdonly = xopen(argv[1], O_RDONLY);
-	wronly = xopen(argv[0], O_WRONLY);
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+	app = hp_open(argv[1], O_WRONLY | O_APPEND);
+	rdonly = hp_open(argv[1], O_RDONLY);
+	wronly = hp_open(argv[0], O_WRONLY);
 
 	errno = 0;
 	n = sendfile(app, in, NULL, PL_CHUNK);
@@ -1152,7 +1100,7 @@ static int mode_sfedge(int argc, char **argv)
 	off = -1;
 	n = sendfile(out, in, &off, PL_CHUNK);
 	report("offset -1", n, errno);
-	off = fsize(in) + 4096;
+	off = hp_file_size(in) + 4096;
 	n = sendfile(out, in, &off, PL_CHUNK);
 	report("offset past EOF", n, errno);
 	n = sendfile(out, in, NULL, 0);
@@ -1180,7 +1128,7 @@ static int mode_sfedge(int argc, char **argv)
 	/* the same file on both sides, after a fresh start */
 	if (ftruncate(out, 0) || lseek(out, 0, SEEK_SET) != 0 ||
 	    lseek(in, 0, SEEK_SET) != 0)
-		die("reset");
+		hp_die("reset");
 	n = sendfile(out, in, NULL, 300000);
 	report("300000 from the source", n, errno);
 	off = 0;
@@ -1191,7 +1139,7 @@ static int mode_sfedge(int argc, char **argv)
 	n = sendfile(out, rdonly, &off, 300000);
 	report("same file, overlapping", n, errno);
 	printf("offset %lld, out at %lld, size %lld\n", (long long)off,
-	       (long long)lseek(out, 0, SEEK_CUR), (long long)fsize(out));
+	       (long long)lseek(out, 0, SEEK_CUR), (long long)hp_file_size(out));
 	/* last: a bad offset pointer is EFAULT, not a crash */
 	fflush(stdout);
 	n = sendfile(out, in, (off_t *)8, PL_CHUNK);
@@ -1213,9 +1161,9 @@ static int mode_fsize(int argc, char **argv)
 
 	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_FSIZE, &rl))
-		die("setrlimit");
-	in = xopen(argv[0], O_RDONLY);
-	out = xopen(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
+		hp_die("setrlimit");
+	in = hp_open(argv[0], O_RDONLY);
+	out = hp_open(argv[1], O_WRONLY | O_CREAT | O_TRUNC);
 	for (;; i++) {
 		n = read(in, buf, chunk);
 		if (n <= 0)
@@ -1254,14 +1202,14 @@ static int mode_stdio(int argc, char **argv)
 	ssize_t n;
 
 	f = fopen(argv[0], "r");
-	out = xopen(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
+	out = hp_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC);
 	if (!f)
-		die("fopen");
+		hp_die("fopen");
 	fd = fileno(f);
 	for (;; i++) {
 		n = read(fileno(f), buf, chunk);
 		if (n < 0)
-			die("read");
+			hp_die("read");
 		if (n == 0)
 			break;
 		if (i % 2) {
@@ -1271,7 +1219,7 @@ static int mode_stdio(int argc, char **argv)
 			f = fopen(argv[1], "r");
 		}
 		if (!f || fileno(f) != fd)
-			die("the descriptor was not reused");
+			hp_die("the descriptor was not reused");
 		expect_add(buf, n);
 		write_all(out, buf, n);
 		off += n;
@@ -1279,7 +1227,7 @@ static int mode_stdio(int argc, char **argv)
 		/* back to the source, at the offset the copy is at */
 		g = freopen(argv[0], "r", f);
 		if (!g || fileno(g) != fd || lseek(fd, off, SEEK_SET) != off)
-			die("freopen");
+			hp_die("freopen");
 		f = g;
 	}
 	printf("copied %zu\n", total);

@@ -20,23 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* 0, or -errno of the write that failed; partial writes are continued */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
+#define HP_NAME "pl-tee"
+#include "helper.h"
 
 int main(int argc, char **argv)
 {
@@ -87,9 +72,9 @@ int main(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
-		ret = write_all(out1, buf, n);
+		ret = hp_write_all(out1, buf, n);
 		if (!ret)
-			ret = write_all(out2, buf, n);
+			ret = hp_write_all(out2, buf, n);
 		if (ret) {
 			fprintf(stderr, "pl-tee: write: %s\n", strerror(-ret));
 			return 1;

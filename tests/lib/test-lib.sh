@@ -521,13 +521,35 @@ fn_stat()
 	awk -v k="$1" '$1 == k { s += $2 } END { printf "%.0f\n", s }' "$2"
 }
 
-# fn_expect_stat KEY VALUE FILE: KEY sums to exactly VALUE in FILE
+# fn_have_stat KEY FILE: FILE has a line of KEY, else it says so: a key
+# renamed or gone is a failure, never a 0
+fn_have_stat()
+{
+	awk -v k="$1" '$1 == k { found = 1; exit } END { exit !found }' \
+		"$2" && return 0
+	echo "stat $1: no such key in $2" >&2
+	return 1
+}
+
+# fn_expect_stat KEY VALUE FILE: KEY is in FILE and sums to exactly VALUE
 fn_expect_stat()
 {
 	local got
+	fn_have_stat "$1" "$3" || return 1
 	got=$(fn_stat "$1" "$3") || return 1
 	[ "$got" = "$2" ] && return 0
 	echo "stat $1: expected $2, got $got" >&2
+	return 1
+}
+
+# fn_expect_stat_0_or_absent KEY FILE: KEY sums to 0 or FILE has no line
+# of it, for a key that only some builds or some processes print
+fn_expect_stat_0_or_absent()
+{
+	local got
+	got=$(fn_stat "$1" "$2") || return 1
+	[ "$got" = 0 ] && return 0
+	echo "stat $1: expected 0 or no line, got $got" >&2
 	return 1
 }
 
