@@ -79,7 +79,8 @@ FN_PRELOAD_TESTS = \
 	%reldir%/t1004-preload-fnaccel-cmd.sh \
 	%reldir%/t1005-preload-adversary.sh \
 	%reldir%/t1006-preload-data-copy.sh \
-	%reldir%/t1007-preload-stats.sh
+	%reldir%/t1007-preload-stats.sh \
+	%reldir%/t1008-preload-pays.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 # fa-check: copy loops that try to fool the tracking (t1005)
