@@ -167,11 +167,13 @@ start "$f" "watch-cost: work beside a cache=watch mount"
 run "$f" env FN_BUILDDIR="$build" "$srcdir/bench/watch-cost.sh" \
 	--dir "$bdir" --size "$size" --files "$files" --runs "$runs"
 
-# preload-bench: programs with and without libfnaccel.so, ext4 and XFS
+# preload-bench: programs with and without libfnaccel.so, on ext4, XFS
+# with and without reflinks, fnpassfs and bindfs (over ext4)
 f=$out/preload-bench.md
 start "$f" "preload-bench: programs with and without libfnaccel.so"
 run "$f" env TMPDIR="$tmp" \
 	FNACCEL_LIBRARY="$build/preload/.libs/libfnaccel.so" \
+	FNPASSFS="$build/fs/fnpassfs" \
 	"$srcdir/bench/preload-bench.sh" --size "$size" --runs "$runs"
 
 # fs-tree-bench, when asked: a tree of BENCH_TREE_FILES files, 1000 a

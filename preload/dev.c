@@ -77,51 +77,60 @@ struct fa_xfs_geom {
 #define FA_XFS_IOC_FSGEOMETRY_V1 _IOR('X', 100, struct fa_xfs_geom)
 #define FA_XFS_GEOM_FLAGS_REFLINK (1u << 20)
 
-/* ---- the cache: (dev << 8) | (kind << 1) | 1 per slot, 0 if free ------- */
+/*
+ * ---- the cache: (dev << 8) | (shift << 3) | (kind << 1) | 1 per slot, 0
+ * if free; shift: log2 of the size from which copies pay, 0 for
+ * FNACCEL_MIN_SIZE (fa_dev_pays()) ------------------------------------------
+ */
 
 #define FA_DEV_SLOTS 64u
 #define FA_DEV_MAX (UINT64_C(1) << 56)
 static _Atomic uint64_t fa_dev_slots[FA_DEV_SLOTS];
 
-static uint64_t fa_dev_entry(dev_t dev, enum fa_dev_kind kind)
+static uint64_t fa_dev_entry(dev_t dev, enum fa_dev_kind kind,
+			     unsigned int shift)
 {
-	return ((uint64_t)dev << 8) | ((uint64_t)kind << 1) | 1;
+	return ((uint64_t)dev << 8) | ((uint64_t)shift << 3) |
+	       ((uint64_t)kind << 1) | 1;
 }
 
-/* The cached kind of dev, or -1 */
-static int fa_dev_cached(dev_t dev)
+/* The cached entry of dev, or 0 */
+static uint64_t fa_dev_cached(dev_t dev)
 {
 	unsigned int i;
 	uint64_t v;
 
 	if ((uint64_t)dev >= FA_DEV_MAX)
-		return -1;
+		return 0;
 	for (i = 0; i < FA_DEV_SLOTS; i++) {
 		v = atomic_load_explicit(&fa_dev_slots[i],
 					 memory_order_relaxed);
 		if (v == 0)
-			return -1;	/* slots fill in order: no more */
+			return 0;	/* slots fill in order: no more */
 		if (v >> 8 == (uint64_t)dev)
-			return (int)((v >> 1) & 0x7f);
+			return v;
 	}
-	return -1;
+	return 0;
+}
+
+static enum fa_dev_kind fa_entry_kind(uint64_t v)
+{
+	return (enum fa_dev_kind)((v >> 1) & 0x3);
 }
 
 /*
- * Keep kind for dev; returns the kind the table holds (another thread's
- * if it won the race), and whether this call's entry landed.
+ * Keep entry want for its device; returns the entry the table holds
+ * (another thread's if it won the race), and whether this call's landed.
  */
-static enum fa_dev_kind fa_dev_keep(dev_t dev, enum fa_dev_kind kind,
-				    bool *landed)
+static uint64_t fa_dev_keep(uint64_t want, bool *landed)
 {
-	uint64_t want = fa_dev_entry(dev, kind);
 	unsigned int i;
 	uint64_t v;
 
 	*landed = false;
-	if ((uint64_t)dev >= FA_DEV_MAX) {
+	if (want >> 8 >= FA_DEV_MAX) {
 		*landed = true;	/* not kept: decided at each call */
-		return kind;
+		return want;
 	}
 	for (i = 0; i < FA_DEV_SLOTS; i++) {
 		v = 0;
@@ -129,13 +138,13 @@ static enum fa_dev_kind fa_dev_keep(dev_t dev, enum fa_dev_kind kind,
 			    &fa_dev_slots[i], &v, want, memory_order_relaxed,
 			    memory_order_relaxed)) {
 			*landed = true;
-			return kind;
+			return want;
 		}
-		if (v >> 8 == (uint64_t)dev)
-			return (enum fa_dev_kind)((v >> 1) & 0x7f);
+		if (v >> 8 == want >> 8)
+			return v;
 	}
 	*landed = true;		/* table full: decided each call */
-	return kind;
+	return want;
 }
 
 /* ---- /proc/self/mountinfo ------------------------------------------------ */
@@ -272,8 +281,23 @@ static const size_t fa_dev_counters[] = {
 					  preload_dev_offload_mount),
 };
 
-/* What copy_file_range(2) does on fd's file system (dev): see the top */
-static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
+/*
+ * The sizes from which a substituted write was measured faster than the
+ * program's own write (doc/performance.md), as log2: XFS reflinks from
+ * 2 MiB (a 1 MiB write: 0.20 s for 512 MiB against 0.17 s plainly);
+ * btrfs and bcachefs take the figure of XFS (a reflink too, not
+ * measured); fnpassfs within a mount from 128 KiB (one request, the
+ * daemon copies on its backing file system: 64 KiB writes measured even
+ * with writing through the mount, 128 KiB ones a third faster); network
+ * file systems from FNACCEL_MIN_SIZE (a server-side copy saves the
+ * transfer).
+ */
+#define FA_PAYS_REFLINK 21
+#define FA_PAYS_FNPASSFS 17
+
+/* What copy_file_range(2) does on fd's file system (dev): see the top;
+ * *shift: log2 of the size from which it pays, 0 for FNACCEL_MIN_SIZE */
+static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev, unsigned int *shift)
 {
 	struct fa_xfs_geom geo;
 	struct statfs sfs;
@@ -282,6 +306,7 @@ static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
 	uint32_t magic;
 	enum fn_fs_id fs;
 
+	*shift = 0;
 	if (fstatfs(fd, &sfs) < 0)
 		return FA_DEV_UNLISTED;
 	magic = (uint32_t)sfs.f_type;
@@ -291,8 +316,10 @@ static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
 	switch (fs) {
 	case FN_FS_xfs:
 		if (ioctl(fd, FA_XFS_IOC_FSGEOMETRY_V1, &geo) == 0 &&
-		    (geo.flags & FA_XFS_GEOM_FLAGS_REFLINK))
+		    (geo.flags & FA_XFS_GEOM_FLAGS_REFLINK)) {
+			*shift = FA_PAYS_REFLINK;
 			return FA_DEV_OFFLOAD;
+		}
 		return FA_DEV_DATA_COPY;
 	case FN_FS_nfs:
 		/* Only NFS 4.2 has COPY; below, the client copies the data */
@@ -308,33 +335,53 @@ static enum fa_dev_kind fa_dev_decide(int fd, dev_t dev)
 		 */
 		if (fa_mountinfo(dev, type, sizeof(type), sopts,
 				 sizeof(sopts)) == 0 &&
-		    strcmp(type, "fuse.fnpassfs") == 0)
+		    strcmp(type, "fuse.fnpassfs") == 0) {
+			*shift = FA_PAYS_FNPASSFS;
 			return FA_DEV_OFFLOAD_MOUNT;
+		}
 		return FA_DEV_DATA_COPY;
 	default:
 		/* btrfs, bcachefs, SMB, CIFS, Ceph: always */
+		if (fs == FN_FS_btrfs || fs == FN_FS_bcachefs)
+			*shift = FA_PAYS_REFLINK;
 		if (fn_fs_types[fs].flags & FN_FS_OFFLOAD)
 			return FA_DEV_OFFLOAD;
 		return FA_DEV_DATA_COPY;
 	}
 }
 
-enum fa_dev_kind fa_dev_kind(int fd, dev_t dev)
+/* The size from which copies pay, of an entry: see fa_dev_decide() */
+static uint64_t fa_entry_pays(uint64_t v)
+{
+	unsigned int shift = (unsigned int)(v >> 3) & 0x1f;
+
+	/* A size of the user's is for every file system */
+	if (shift == 0 || fa_config.min_size_set)
+		return fa_config.min_size;
+	return MAX(UINT64_C(1) << shift, fa_config.min_size);
+}
+
+enum fa_dev_kind fa_dev_kind(int fd, dev_t dev, uint64_t *pays)
 {
 	enum fa_dev_kind kind;
+	unsigned int shift;
 	bool landed;
-	int k;
+	uint64_t v;
 
-	k = fa_dev_cached(dev);
-	if (k >= 0)
-		return (enum fa_dev_kind)k;
-	kind = fa_dev_keep(dev, fa_dev_decide(fd, dev), &landed);
-	if (!landed)
-		return kind;
-	fn_stat_add(fn_stat_at(fa_live, fa_dev_counters[kind]), 1);
-	FN_LOG_DEBUG("device %u:%u: %s", major(dev), minor(dev),
-		     fa_dev_kind_names[kind]);
-	return kind;
+	v = fa_dev_cached(dev);
+	if (v == 0) {
+		kind = fa_dev_decide(fd, dev, &shift);
+		v = fa_dev_keep(fa_dev_entry(dev, kind, shift), &landed);
+		if (landed) {
+			fn_stat_add(fn_stat_at(fa_live, fa_dev_counters[kind]),
+				    1);
+			FN_LOG_DEBUG("device %u:%u: %s", major(dev), minor(dev),
+				     fa_dev_kind_names[kind]);
+		}
+	}
+	if (pays)
+		*pays = fa_entry_pays(v);
+	return fa_entry_kind(v);
 }
 
 enum fa_skip fa_kind_skip(enum fa_dev_kind kind)
@@ -355,7 +402,7 @@ enum fa_skip fa_pair_check(enum fa_dev_kind src_kind, dev_t src, int dst_fd,
 	enum fa_dev_kind kind;
 	enum fa_skip why;
 
-	kind = fa_dev_kind(dst_fd, dst);
+	kind = fa_dev_kind(dst_fd, dst, NULL);
 	why = fa_kind_skip(kind);
 	if (why != FA_SKIP_NONE || src == dst || fa_config.data_copy)
 		return why;

@@ -89,8 +89,10 @@ void fa_env_config(struct fa_config *c, const char *who, bool drop)
 		if (fn_parse_size(s, &v) < 0)
 			fa_env_bad(who, drop, "FNACCEL_MIN_SIZE", s,
 				   "not a size, using 64K");
-		else
+		else {
 			c->min_size = v ? v : 1;
+			c->min_size_set = true;
+		}
 	}
 	/* A list of the user's asks for its data copies too */
 	s = getenv("FNACCEL_FS");

@@ -87,6 +87,7 @@ struct fa_config {
 	bool cfr_fallback;	/* FNACCEL_CFR_FALLBACK=1 */
 	bool data_copy;		/* FNACCEL_DATA_COPY (default: FNACCEL_FS) */
 	uint64_t min_size;	/* FNACCEL_MIN_SIZE, default 64 KiB */
+	bool min_size_set;	/* by the user: no file system's own size */
 	bool fs_all;		/* FNACCEL_FS=all */
 	unsigned int n_fs;
 	uint64_t fs_magic[FA_FS_MAX];	/* FNACCEL_FS: statfs f_type */
@@ -129,7 +130,10 @@ static inline bool fa_active(void)
  * destination is no regular file or has O_APPEND, O_DIRECT, O_SYNC,
  * O_DSYNC; same_file; fs: a file system not in FNACCEL_FS; data_copy:
  * copy_file_range would copy the data in the kernel there (dev.c), and
- * FNACCEL_DATA_COPY did not ask for it; bad_pair:
+ * FNACCEL_DATA_COPY did not ask for it; slower: the read asked for (or
+ * a matched write is) less than the size from which a copy on that file
+ * system measured faster than the write (dev.c), FNACCEL_MIN_SIZE unset;
+ * bad_pair:
  * copy_file_range failed between these devices before; fd_reused: the
  * source fd was closed since; src_changed: its identity, size, mtime or
  * ctime; mapping_changed: the program unmapped or reprotected memory
@@ -155,6 +159,7 @@ static inline bool fa_active(void)
 	X(same_file)							\
 	X(fs)								\
 	X(data_copy)							\
+	X(slower)							\
 	X(bad_pair)							\
 	X(fd_reused)							\
 	X(src_changed)							\
@@ -330,8 +335,12 @@ enum fa_dev_kind {
 	FA_DEV_OFFLOAD_MOUNT,	/* offloads within its mount (fnpassfs) */
 };
 
-/* The kind of fd's device dev, decided once per process (no lock) */
-enum fa_dev_kind fa_dev_kind(int fd, dev_t dev);
+/*
+ * The kind of fd's device dev, decided once per process (no lock); *pays
+ * (unless NULL): the size from which a copy there pays, a default of its
+ * file system or FNACCEL_MIN_SIZE
+ */
+enum fa_dev_kind fa_dev_kind(int fd, dev_t dev, uint64_t *pays);
 /* FA_SKIP_NONE if copies may start on a device of kind, else FA_SKIP_fs
  * or FA_SKIP_data_copy */
 enum fa_skip fa_kind_skip(enum fa_dev_kind kind);

@@ -60,6 +60,7 @@ struct fa_stream {
 	uint32_t gen;		/* fa_gen(fd) at the stream's start */
 	struct stat st;		/* the source when checked */
 	enum fa_dev_kind kind;	/* of st.st_dev */
+	uint64_t pays;		/* the size from which copies pay there */
 	/*
 	 * Where the stream began, where its last read began and where it
 	 * ended.  Until known, counted from the start; the first write that
@@ -137,7 +138,7 @@ static enum fa_skip fa_stream_check(struct fa_stream *s)
 	if (fstat(s->fd, &s->st) < 0 || !S_ISREG(s->st.st_mode)) {
 		why = FA_SKIP_src_not_regular;
 	} else {
-		s->kind = fa_dev_kind(s->fd, s->st.st_dev);
+		s->kind = fa_dev_kind(s->fd, s->st.st_dev, &s->pays);
 		why = fa_kind_skip(s->kind);
 	}
 	if (why == FA_SKIP_NONE && (fcntl(s->fd, F_GETFL) & O_DIRECT))
@@ -219,6 +220,8 @@ ssize_t fa_stream_write(int fd, const char *buf, size_t n, off_t off,
 		return -1;
 	}
 	*why = fa_stream_check(s);
+	if (*why == FA_SKIP_NONE && n < s->pays)
+		*why = FA_SKIP_slower;
 	if (*why != FA_SKIP_NONE)
 		return -1;
 	*why = fa_dst_check(fd, &s->st, s->kind, &dst);

@@ -4,9 +4,10 @@
  *
  * Each thread remembers its last read() or pread() of at least
  * FNACCEL_MIN_SIZE requested bytes from a regular file: the buffer, the
- * count, the source offset (known for certain: lseek before and after
- * agree with the count), the source's identity, size, mtime and ctime
- * (equal before and after the read), and an XXH3 hash of the bytes.  When
+ * count, the source offset (fd's offset after the read, less the count;
+ * the re-read after the copy proves it), the source's identity, size,
+ * mtime and ctime (equal before and after the read), and an XXH3 hash of
+ * the bytes.  When
  * the same thread then writes exactly that buffer (or the unwritten tail
  * of it, for a partial-write loop) to another regular file, the write
  * becomes copy_file_range(2) from the source, but only if:
@@ -251,8 +252,9 @@ int fa_src_same(int fd, off_t off, const char *buf, size_t len, bool peek)
 	if (tmp == NULL)
 		return 0;
 	while (done < len) {
-		/* A first page alone: most writes that differ do there */
-		n = fn_sys_pread(fd, tmp, MIN(done ? half : 4096, len - done),
+		/* One pread for all of a write up to the scratch's size */
+		n = fn_sys_pread(fd, tmp, MIN(peek ? half : FA_SCRATCH_SIZE,
+					      len - done),
 				 off + (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -279,6 +281,14 @@ int fa_src_same(int fd, off_t off, const char *buf, size_t len, bool peek)
  * True if writing n bytes at off passes RLIMIT_FSIZE: past it the real
  * call raises SIGXFSZ once; a copy that failed first would raise it twice.
  */
+static bool fa_fsize_unlimited(void)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_FSIZE, &rl) < 0 ||
+	       rl.rlim_cur == RLIM_INFINITY;
+}
+
 static bool fa_within_fsize(off_t off, size_t n)
 {
 	struct rlimit rl;
@@ -349,6 +359,7 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	int saved_errno = errno;
 	struct stat before;
 	struct stat after;
+	uint64_t pays;
 	off_t pos = off;
 	off_t end;
 	uint32_t map_gen;
@@ -372,24 +383,30 @@ ssize_t fa_read(int fd, void *buf, size_t n, off_t off, bool has_off)
 	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
 		why = FA_SKIP_src_not_regular;
 	} else {
-		kind = fa_dev_kind(fd, before.st_dev);
+		kind = fa_dev_kind(fd, before.st_dev, &pays);
 		why = fa_kind_skip(kind);
+		/* Below what pays there: no more system calls for it */
+		if (why == FA_SKIP_NONE && n < pays)
+			why = FA_SKIP_slower;
 	}
 	if (why == FA_SKIP_NONE && (fcntl(fd, F_GETFL) & O_DIRECT)) {
 		/* The re-read would need aligned buffers */
 		why = FA_SKIP_src_flags;
-	} else if (why == FA_SKIP_NONE && !has_off) {
-		pos = lseek(fd, 0, SEEK_CUR);
-		if (pos < 0)
-			why = FA_SKIP_src_offset;
 	}
 	ret = fa_do_read(fd, buf, n, off, has_off);
 	err = errno;
 	if (ret <= 0)
 		goto out;
 	if (why == FA_SKIP_NONE && !has_off) {
+		/*
+		 * The read ended at fd's offset.  Where another holder of
+		 * the open file moved it meanwhile, the guess is wrong and
+		 * the re-read after the copy finds other bytes: no lseek
+		 * before the read is needed to prove it.
+		 */
 		end = lseek(fd, 0, SEEK_CUR);
-		if (end != pos + ret)
+		pos = end - ret;
+		if (end < 0 || pos < 0)
 			why = FA_SKIP_src_offset;
 	}
 	if (why == FA_SKIP_NONE &&
@@ -516,9 +533,9 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 		      size_t n, off_t off, bool has_off,
 		      const struct stat *dst, bool *fallback)
 {
-	off_t doff = has_off ? off : lseek(fd, 0, SEEK_CUR);
+	off_t doff = has_off ? off : -1;	/* -1: fd's offset, not asked */
 	off_t so = src->off;
-	off_t o = doff;
+	off_t o = off;
 	struct stat now;
 	size_t total = 0;
 	size_t fixed;
@@ -528,14 +545,28 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 	int err = 0;
 
 	*fallback = true;
-	if (doff < 0 || (uint64_t)doff + n > (uint64_t)FA_OFF_MAX ||
-	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX ||
-	    !fa_within_fsize(doff, n))
+	/*
+	 * A write(2) copies at fd's offset and moves it: so does
+	 * copy_file_range with no destination offset, without the lseek
+	 * before and after.  The offset is asked for only where a limit
+	 * on the file size needs it (and for a repair, below); past 2^63
+	 * the kernel refuses the copy (EOVERFLOW, EFBIG), and the real
+	 * write gives its own answer.
+	 */
+	if (!has_off && !fa_fsize_unlimited()) {
+		doff = lseek(fd, 0, SEEK_CUR);
+		if (doff < 0)
+			return -1;
+	}
+	if ((doff >= 0 && ((uint64_t)doff + n > (uint64_t)FA_OFF_MAX ||
+			   !fa_within_fsize(doff, n))) ||
+	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX)
 		return -1;
 	pthread_testcancel();	/* write(2) is a cancellation point */
 	t0 = fn_now_ns();
 	while (total < n) {
-		r = fn_sys_copy_file_range(src->fd, &so, fd, &o, n - total, 0);
+		r = fn_sys_copy_file_range(src->fd, &so, fd,
+					   has_off ? &o : NULL, n - total, 0);
 		if (r <= 0) {
 			err = r < 0 ? errno : 0;
 			break;
@@ -558,6 +589,8 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 	    (!src->peek && fa_map_gen_now() != src->map_gen) ||
 	    fa_src_same(src->fd, src->off, buf, total, src->peek) != 1) {
 		fn_stat_add(&fa_live->preload_verify_failures, 1);
+		if (doff < 0)	/* the copy moved fd's offset by total */
+			doff = lseek(fd, 0, SEEK_CUR) - (off_t)total;
 		fixed = fa_pwrite_all(fd, buf, total, doff);
 		FN_LOG_WARN("fd %d -> fd %d: copy not proven, rewrote %zu of "
 			    "%zu bytes", src->fd, fd, fixed, total);
@@ -582,17 +615,13 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 	if (total < n) {
 		/* A short copy: the real write does the rest */
 		fn_stat_add(&fa_live->preload_write_short_copies, 1);
-		if (has_off) {
+		if (has_off)
 			w = fa_call_pwrite(fd, buf + total, n - total,
 					   doff + (off_t)total);
-		} else {
-			lseek(fd, doff + (off_t)total, SEEK_SET);
+		else
 			w = fa_call_write(fd, buf + total, n - total);
-		}
 		return (ssize_t)total + (w > 0 ? w : 0);
 	}
-	if (!has_off)
-		lseek(fd, doff + (off_t)n, SEEK_SET);
 	return (ssize_t)n;
 }
 

@@ -82,6 +82,7 @@ FN_PRELOAD_TESTS = \
 	%reldir%/t1006-preload-data-copy.sh \
 	%reldir%/t1007-preload-stats.sh \
 	%reldir%/t1008-preload-progress.sh
+	%reldir%/t1009-preload-pays.sh
 TESTS += $(FN_PRELOAD_TESTS)
 EXTRA_DIST += $(FN_PRELOAD_TESTS)
 # fa-check: copy loops that try to fool the tracking (t1005)

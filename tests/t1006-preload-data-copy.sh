@@ -32,15 +32,6 @@ copy_128k()
 	cmp "$src" "$dst"
 }
 
-# expect_stats KEY=VALUE...: each KEY sums to exactly VALUE in st
-expect_stats()
-{
-	local kv
-	for kv; do
-		fn_expect_stat "${kv%%=*}" "${kv#*=}" st || return 1
-	done
-}
-
 # fn_mount_hp SRC MNT SUBTYPE: passthrough_hp in the background; the EXIT
 # trap unmounts it and waits for it
 fn_mount_hp()
@@ -70,14 +61,14 @@ test_expect_success 'setup: 4 MiB sources (32 blocks of 128 KiB)' '
 
 test_expect_success 'XFS with reflink: substituted, extents shared, one offload device' '
 	copy_128k xfs/a xfs/dd &&
-	expect_stats preload_write_substituted_ops=32 preload_skip_data_copy=0 \
+	fn_expect_stats st preload_write_substituted_ops=32 preload_skip_data_copy=0 \
 		preload_dev_offload=1 preload_dev_data_copy=0 &&
 	fn_all_shared xfs/dd
 '
 
 test_expect_success 'XFS without reflink: a data copy, not substituted, counted' '
 	copy_128k xfs0/a xfs0/dd &&
-	expect_stats preload_write_substituted_ops=0 \
+	fn_expect_stats st preload_write_substituted_ops=0 \
 		preload_read_tracked_ops=0 preload_write_passthrough_ops=32 \
 		preload_skip_data_copy=32 preload_skip_fs=0 \
 		preload_dev_data_copy=1 preload_dev_offload=0
@@ -85,7 +76,7 @@ test_expect_success 'XFS without reflink: a data copy, not substituted, counted'
 
 test_expect_success 'XFS without reflink, FNACCEL_DATA_COPY=1: substituted' '
 	copy_128k xfs0/a xfs0/dd1 FNACCEL_DATA_COPY=1 &&
-	expect_stats preload_write_substituted_ops=32 preload_skip_data_copy=0 \
+	fn_expect_stats st preload_write_substituted_ops=32 preload_skip_data_copy=0 \
 		preload_dev_data_copy=1
 '
 
@@ -93,22 +84,22 @@ test_expect_success 'fnaccel --data-copy and --no-data-copy' '
 	rm -f st &&
 	"$FN_FNACCEL" --stats=st --data-copy dd if=xfs0/a of=xfs0/dd2 bs=128k 2>/dev/null &&
 	cmp xfs0/a xfs0/dd2 &&
-	expect_stats preload_write_substituted_ops=32 &&
+	fn_expect_stats st preload_write_substituted_ops=32 &&
 	rm -f st &&
 	"$FN_FNACCEL" --stats=st --fs=xfs --no-data-copy dd if=xfs0/a of=xfs0/dd3 bs=128k 2>/dev/null &&
 	cmp xfs0/a xfs0/dd3 &&
-	expect_stats preload_write_substituted_ops=0 preload_skip_data_copy=32
+	fn_expect_stats st preload_write_substituted_ops=0 preload_skip_data_copy=32
 '
 
 test_expect_success 'XFS with reflink to XFS without: the destination decides' '
 	copy_128k xfs/a xfs0/fromxfs &&
-	expect_stats preload_write_substituted_ops=0 preload_skip_data_copy=32 \
+	fn_expect_stats st preload_write_substituted_ops=0 preload_skip_data_copy=32 \
 		preload_dev_offload=1 preload_dev_data_copy=1
 '
 
 test_expect_success 'ext4 by default: not substituted, not in FNACCEL_FS' '
 	copy_128k ext4/a ext4/dd &&
-	expect_stats preload_write_substituted_ops=0 preload_skip_fs=32 \
+	fn_expect_stats st preload_write_substituted_ops=0 preload_skip_fs=32 \
 		preload_dev_unlisted=1
 '
 
@@ -116,12 +107,12 @@ test_expect_success 'ext4 named in FNACCEL_FS (fnaccel --fs): asked for, substit
 	rm -f st &&
 	"$FN_FNACCEL" --stats=st --fs=ext4 dd if=ext4/a of=ext4/dd1 bs=128k 2>/dev/null &&
 	cmp ext4/a ext4/dd1 &&
-	expect_stats preload_write_substituted_ops=32 preload_dev_data_copy=1
+	fn_expect_stats st preload_write_substituted_ops=32 preload_dev_data_copy=1
 '
 
 test_expect_success 'ext4 named, FNACCEL_DATA_COPY=0: a data copy, counted' '
 	copy_128k ext4/a ext4/dd2 FNACCEL_FS=ext4 FNACCEL_DATA_COPY=0 &&
-	expect_stats preload_write_substituted_ops=0 preload_skip_data_copy=32 \
+	fn_expect_stats st preload_write_substituted_ops=0 preload_skip_data_copy=32 \
 		preload_dev_data_copy=1
 '
 
@@ -132,14 +123,14 @@ test_expect_setup FUSE 'setup: two fnpassfs mounts of the XFS with reflink' '
 
 test_expect_success FUSE 'fnpassfs: admitted by its subtype, substituted, shared below' '
 	copy_128k m1/a m1/dd && cmp xfs/a xfs/fp/dd &&
-	expect_stats preload_write_substituted_ops=32 \
+	fn_expect_stats st preload_write_substituted_ops=32 \
 		preload_dev_offload_mount=1 preload_dev_data_copy=0 &&
 	fn_all_shared xfs/fp/dd
 '
 
 test_expect_success FUSE 'fnpassfs to another fnpassfs mount: a data copy' '
 	copy_128k m1/a m2/dd2 && cmp xfs/a xfs/fp/dd2 &&
-	expect_stats preload_write_substituted_ops=0 \
+	fn_expect_stats st preload_write_substituted_ops=0 \
 		preload_skip_data_copy=32 preload_dev_offload_mount=2
 '
 
@@ -150,14 +141,14 @@ test_expect_setup PASSTHROUGH_HP 'setup: passthrough_hp as fuse.hp over the XFS 
 
 test_expect_success PASSTHROUGH_HP 'FUSE of another subtype: a data copy by default' '
 	copy_128k hp/a hp/dd && cmp xfs/a xfs/hp/dd &&
-	expect_stats preload_write_substituted_ops=0 \
+	fn_expect_stats st preload_write_substituted_ops=0 \
 		preload_skip_data_copy=32 preload_dev_data_copy=1 \
 		preload_dev_offload_mount=0
 '
 
 test_expect_success PASSTHROUGH_HP 'FUSE of another subtype, FNACCEL_FS=fuse: asked for' '
 	copy_128k hp/a hp/dd1 FNACCEL_FS=fuse && cmp xfs/a xfs/hp/dd1 &&
-	expect_stats preload_write_substituted_ops=32
+	fn_expect_stats st preload_write_substituted_ops=32
 '
 
 test_done
