@@ -418,7 +418,7 @@ void fa_count_offload(dev_t src, int dst_fd, dev_t dst, uint64_t bytes)
 	/* across two devices the kernel splices, or refuses (EXDEV) */
 	if (src != dst || bytes == 0)
 		return;
-	kind = fa_dev_kind(dst_fd, dst);
+	kind = fa_dev_kind(dst_fd, dst, NULL);
 	if (kind == FA_DEV_OFFLOAD || kind == FA_DEV_OFFLOAD_MOUNT)
 		fn_stat_add(&fa_live->preload_offload_bytes, bytes);
 }
