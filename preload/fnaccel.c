@@ -301,18 +301,32 @@ static int run_with_slots(char **argv, struct slots *sl, bool stats,
 	return FA_EXIT_FAILURE;
 }
 
-int main(int argc, char **argv)
+/* What the options ask of fnaccel itself; the others set FNACCEL_* */
+struct opts {
+	const char *stats_file;	/* --stats=FILE */
+	bool stats_sum;		/* --stats */
+	enum fa_when progress;
+};
+
+/* --progress=WHEN's WHEN, or exit 2 with one line */
+static enum fa_when parse_when(const char *a, const char *when)
 {
-	const char *stats_file = NULL;
-	enum fa_when progress = FA_NEVER;
-	bool stats_sum = false;
-	bool tty;
-	struct slots sl;
-	const char *lib;
-	const char *old;
-	char *preload;
-	int stats_fd = -1;
-	int status;
+	if (strcmp(when, "always") == 0)
+		return FA_ALWAYS;
+	if (strcmp(when, "auto") == 0)
+		return FA_AUTO;
+	if (strcmp(when, "never") == 0)
+		return FA_NEVER;
+	fprintf(stderr, "fnaccel: %s: not always, auto or never\n", a);
+	exit(FA_EXIT_USAGE);
+}
+
+/*
+ * Read the options into *o and the environment: the index of COMMAND in
+ * argv.  --help and --version answer and exit; a bad option exits 2.
+ */
+static int parse_options(int argc, char **argv, struct opts *o)
+{
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -323,33 +337,23 @@ int main(int argc, char **argv)
 			break;
 		} else if (strcmp(a, "--help") == 0) {
 			usage(stdout);
-			return 0;
+			exit(0);
 		} else if (strcmp(a, "--version") == 0) {
 			printf("fnaccel (%s) %s\n", PACKAGE_NAME,
 			       PACKAGE_VERSION);
-			return 0;
+			exit(0);
 		} else if (strcmp(a, "--stats") == 0) {
-			stats_sum = true;
-			stats_file = NULL;
+			o->stats_sum = true;
+			o->stats_file = NULL;
 		} else if (strncmp(a, "--stats=", 8) == 0) {
 			if (a[8] == '\0')
 				usage_error("--stats=: missing FILE");
-			stats_file = a + 8;
-			stats_sum = false;
+			o->stats_file = a + 8;
+			o->stats_sum = false;
 		} else if (strcmp(a, "--progress") == 0) {
-			progress = FA_AUTO;
+			o->progress = FA_AUTO;
 		} else if (strncmp(a, "--progress=", 11) == 0) {
-			if (strcmp(a + 11, "always") == 0)
-				progress = FA_ALWAYS;
-			else if (strcmp(a + 11, "auto") == 0)
-				progress = FA_AUTO;
-			else if (strcmp(a + 11, "never") == 0)
-				progress = FA_NEVER;
-			else {
-				fprintf(stderr, "fnaccel: %s: not always, "
-					"auto or never\n", a);
-				return FA_EXIT_USAGE;
-			}
+			o->progress = parse_when(a, a + 11);
 		} else if (strncmp(a, "--verify=", 9) == 0) {
 			if (strcmp(a + 9, "reread") != 0 &&
 			    strcmp(a + 9, "hash") != 0)
@@ -378,14 +382,20 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage_error("missing COMMAND");
-	check_env();
+	return i;
+}
 
-	lib = getenv("FNACCEL_LIBRARY");
+/* LD_PRELOAD with the library first, before what it held */
+static void set_preload(void)
+{
+	const char *lib = getenv("FNACCEL_LIBRARY");
+	const char *old = getenv("LD_PRELOAD");
+	char *preload;
+
 	if (lib == NULL || *lib == '\0')
 		lib = FA_LIBRARY_PATH;
 	if (access(lib, R_OK) < 0)
 		fail(lib, errno);
-	old = getenv("LD_PRELOAD");
 	if (old && *old) {
 		preload = malloc(strlen(lib) + strlen(old) + 2);
 		if (preload == NULL)
@@ -398,27 +408,41 @@ int main(int argc, char **argv)
 	}
 	set_env("LD_PRELOAD", preload);
 	free(preload);
+}
 
-	if (stats_file) {
+int main(int argc, char **argv)
+{
+	struct opts o = { .progress = FA_NEVER };
+	struct slots sl;
+	int stats_fd = -1;
+	int status;
+	bool tty;
+	int i;
+
+	i = parse_options(argc, argv, &o);
+	check_env();
+	set_preload();
+	if (o.stats_file) {
 		/* Before COMMAND runs: a file it cannot get is no silent loss */
-		stats_fd = open(stats_file,
+		stats_fd = open(o.stats_file,
 				O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (stats_fd < 0) {
 			fprintf(stderr, "fnaccel: --stats=%s: %s\n",
-				stats_file, strerror(errno));
+				o.stats_file, strerror(errno));
 			return FA_EXIT_USAGE;
 		}
 	}
 	tty = isatty(STDERR_FILENO);
-	if (progress == FA_AUTO)
-		progress = tty ? FA_ALWAYS : FA_NEVER;
-	if (stats_file || stats_sum || progress == FA_ALWAYS) {
+	if (o.progress == FA_AUTO)
+		o.progress = tty ? FA_ALWAYS : FA_NEVER;
+	if (o.stats_file || o.stats_sum || o.progress == FA_ALWAYS) {
 		slots_create(&sl);
-		status = run_with_slots(argv + i, &sl, stats_file || stats_sum,
-					stats_fd, progress == FA_ALWAYS, tty);
+		status = run_with_slots(argv + i, &sl,
+					o.stats_file || o.stats_sum, stats_fd,
+					o.progress == FA_ALWAYS, tty);
 		if (stats_fd >= 0 && close(stats_fd) < 0)
 			fprintf(stderr, "fnaccel: --stats=%s: %s\n",
-				stats_file, strerror(errno));
+				o.stats_file, strerror(errno));
 		return status;
 	}
 	run(argv + i);
