@@ -749,7 +749,17 @@ static void parse_pid(const char *s)
 		usage_error("-p %s: not a process ID", s);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks */
+struct args {
+	double interval;	/* seconds; 0: one line */
+	unsigned long count;	/* lines; 0: until stopped */
+	enum fs_output out;
+	const char *pid;	/* -p PID, or NULL */
+	const char *path;	/* MOUNTPOINT or FILE, or NULL */
+};
+
+/* Read the command line into *a; --help and --version exit, errors exit 2 */
+static void parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_RAW = 256, OPT_JSON, OPT_VERSION };
 	static const struct option opts[] = {
@@ -762,47 +772,37 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct sample s[2] = { 0 };
-	enum fs_output out = FS_COLUMNS;
-	struct target t = { .fd = -1 };
-	const char *pid = NULL;
-	struct interval iv;
-	struct timespec next;
-	unsigned long count = 0, i;
-	double interval = 0;
-	uint64_t step;
-	int c, cur = 0;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:p:1h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			interval = parse_interval(optarg);
+			a->interval = parse_interval(optarg);
 			break;
 		case 'c':
-			count = parse_count(optarg);
+			a->count = parse_count(optarg);
 			break;
 		case '1':
-			count = 1;
+			a->count = 1;
 			break;
 		case 'p':
 			parse_pid(optarg);
-			pid = optarg;
+			a->pid = optarg;
 			break;
 		case OPT_RAW:
-			out = FS_RAW;
+			a->out = FS_RAW;
 			break;
 		case OPT_JSON:
-			out = FS_JSON;
+			a->out = FS_JSON;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		case OPT_VERSION:
 			printf("fnstat (%s) %s\n", PACKAGE_NAME,
 			       PACKAGE_VERSION);
-			return 0;
+			exit(0);
 		case ':':
 			usage_error("option %s needs an argument",
 				    argv[optind - 1]);
@@ -813,42 +813,51 @@ int main(int argc, char **argv)
 				    argv[optind - 1]);
 		}
 	}
-	if (pid && optind < argc)
+	if (a->pid && optind < argc)
 		usage_error("-p PID and %s: give one of them", argv[optind]);
-	if (!pid && optind >= argc)
+	if (!a->pid && optind >= argc)
 		usage_error("missing MOUNTPOINT, FILE or -p PID");
 	if (optind + 1 < argc)
 		usage_error("one MOUNTPOINT or FILE only: %s",
 			    argv[optind + 1]);
+	a->path = a->pid ? NULL : argv[optind];
 	/* as iostat: no interval, one line; a count alone, every second */
-	if (interval == 0)
-		interval = count > 1 ? 1 : 0;
-	if (interval == 0)
-		count = 1;
+	if (a->interval == 0)
+		a->interval = a->count > 1 ? 1 : 0;
+	if (a->interval == 0)
+		a->count = 1;
+}
 
-	if (pid)
-		find_slots(&t, pid);
-	else
-		open_target(&t, argv[optind]);
+/* ts + ns */
+static void add_ns(struct timespec *ts, uint64_t ns)
+{
+	ts->tv_sec += (time_t)(ns / 1000000000u);
+	ts->tv_nsec += (long)(ns % 1000000000u);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+/* A line for the time since the start, then one per interval */
+static void print_lines(struct target *t, const struct args *a)
+{
+	struct sample s[2] = { 0 };
+	uint64_t step = (uint64_t)llround(a->interval * 1e9);
+	struct timespec next;
+	struct interval iv;
+	unsigned long i;
+	int cur = 0;
 
-	take_sample(&t, &s[cur], true);
-	iv = (struct interval){ NULL, &s[cur], since_start(&t, &s[cur]),
+	take_sample(t, &s[cur], true);
+	iv = (struct interval){ NULL, &s[cur], since_start(t, &s[cur]),
 				false };
-	if (out == FS_COLUMNS)
-		print_header(&t);
-	print_interval(&t, &iv, out);
-	step = (uint64_t)llround(interval * 1e9);
+	if (a->out == FS_COLUMNS)
+		print_header(t);
+	print_interval(t, &iv, a->out);
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (i = 1; (count == 0 || i < count) && !s[cur].ended; i++) {
-		next.tv_sec += (time_t)(step / 1000000000u);
-		next.tv_nsec += (long)(step % 1000000000u);
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000L;
-		}
+	for (i = 1; (a->count == 0 || i < a->count) && !s[cur].ended; i++) {
+		add_ns(&next, step);
 		while (!fs_stop && clock_nanosleep(CLOCK_MONOTONIC,
 						   TIMER_ABSTIME, &next,
 						   NULL) == EINTR)
@@ -856,17 +865,33 @@ int main(int argc, char **argv)
 		if (fs_stop)
 			break;
 		cur ^= 1;
-		take_sample(&t, &s[cur], false);
+		take_sample(t, &s[cur], false);
 		iv.prev = &s[cur ^ 1];
 		iv.cur = &s[cur];
 		iv.secs = (double)(s[cur].ns - s[cur ^ 1].ns) / 1e9;
 		iv.reset = went_back(iv.prev, iv.cur);
-		print_interval(&t, &iv, out);
+		print_interval(t, &iv, a->out);
 	}
 	if (s[cur].ended)
 		fprintf(stderr, "fnstat: %s: the fnaccel command has ended\n",
-			t.name);
+			t->name);
 	fn_keys_free(&s[0].keys);
 	fn_keys_free(&s[1].keys);
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct args a = { .out = FS_COLUMNS };
+	struct target t = { .fd = -1 };
+
+	parse_args(argc, argv, &a);
+	if (a.pid)
+		find_slots(&t, a.pid);
+	else
+		open_target(&t, a.path);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	print_lines(&t, &a);
 	return 0;
 }
