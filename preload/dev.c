@@ -286,14 +286,17 @@ static const size_t fa_dev_counters[] = {
  * program's own write (doc/performance.md), as log2: XFS reflinks from
  * 2 MiB (a 1 MiB write: 0.20 s for 512 MiB against 0.17 s plainly);
  * btrfs and bcachefs take the figure of XFS (a reflink too, not
- * measured); fnpassfs within a mount from 128 KiB (one request, the
- * daemon copies on its backing file system: 64 KiB writes measured even
- * with writing through the mount, 128 KiB ones a third faster); network
- * file systems from FNACCEL_MIN_SIZE (a server-side copy saves the
- * transfer).
+ * measured); fnpassfs within a mount only on request: without kernel
+ * passthrough a copy from 128 KiB was a third faster than writing
+ * through the daemon, but with it (libfuse 3.16+, Linux 6.9+, the
+ * packaged build) the program's writes go straight to the backing file
+ * and a copy was 2 to 5 times slower at every size up to 4 MiB, and the
+ * library cannot see which the mount does (2^31: no read asks for that
+ * much); network file systems from FNACCEL_MIN_SIZE (a server-side copy
+ * saves the transfer).
  */
 #define FA_PAYS_REFLINK 21
-#define FA_PAYS_FNPASSFS 17
+#define FA_PAYS_FNPASSFS 31
 
 /* What copy_file_range(2) does on fd's file system (dev): see the top;
  * *shift: log2 of the size from which it pays, 0 for FNACCEL_MIN_SIZE */

@@ -122,17 +122,22 @@ test_expect_setup FUSE 'setup: fnpassfs over the XFS image' '
 	mkdir -p xfs/fp m && cp xfs/a xfs/fp/a && fn_mount xfs/fp m
 '
 
-test_expect_success FUSE 'fnpassfs: pays from 128 KiB, dd bs=128k substituted' '
+test_expect_success FUSE 'fnpassfs: only on request, dd bs=128k and 4M left to libc' '
 	copy 128k m/a m/d128k && cmp xfs/a xfs/fp/d128k &&
-	fn_expect_stats st preload_write_substituted_ops=49 \
-		preload_skip_slower=0 preload_dev_offload_mount=1
+	fn_expect_stats st preload_write_substituted_ops=0 \
+		preload_write_passthrough_ops=49 preload_skip_slower=49 \
+		preload_dev_offload_mount=1 &&
+	copy 4M m/a m/d4m && cmp xfs/a xfs/fp/d4m &&
+	fn_expect_stats st preload_write_substituted_ops=0 \
+		preload_skip_slower=2
 '
 
-test_expect_success FUSE 'fnpassfs: dd bs=64k slower there, FNACCEL_MIN_SIZE=64K asks' '
-	copy 64k m/a m/d64k && cmp xfs/a xfs/fp/d64k &&
-	fn_expect_stats st preload_write_substituted_ops=0 \
-		preload_write_passthrough_ops=97 preload_skip_slower=97 &&
-	copy 64k m/a m/m64k FNACCEL_MIN_SIZE=64K &&
+test_expect_success FUSE 'fnpassfs: FNACCEL_MIN_SIZE=128K and 64K ask' '
+	copy 128k m/a m/m128k FNACCEL_MIN_SIZE=128K &&
+	cmp xfs/a xfs/fp/m128k &&
+	fn_expect_stats st preload_write_substituted_ops=49 \
+		preload_skip_slower=0 &&
+	copy 64k m/a m/m64k FNACCEL_MIN_SIZE=64K && cmp xfs/a xfs/fp/m64k &&
 	fn_expect_stats st preload_write_substituted_ops=97 \
 		preload_skip_slower=0
 '
