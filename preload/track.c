@@ -277,25 +277,24 @@ int fa_src_same(int fd, off_t off, const char *buf, size_t len, bool peek)
 	return same;
 }
 
-/*
- * True if writing n bytes at off passes RLIMIT_FSIZE: past it the real
- * call raises SIGXFSZ once; a copy that failed first would raise it twice.
- */
-static bool fa_fsize_unlimited(void)
+/* RLIMIT_FSIZE now: RLIM_INFINITY where there is none (or no answer) */
+static rlim_t fa_fsize_limit(void)
 {
 	struct rlimit rl;
 
-	return getrlimit(RLIMIT_FSIZE, &rl) < 0 ||
-	       rl.rlim_cur == RLIM_INFINITY;
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return RLIM_INFINITY;
+	return rl.rlim_cur;
 }
 
-static bool fa_within_fsize(off_t off, size_t n)
+/*
+ * True if writing n bytes at off stays within limit (fa_fsize_limit()):
+ * past it the real call raises SIGXFSZ once; a copy that failed first
+ * would raise it twice.
+ */
+static bool fa_within_fsize(rlim_t limit, off_t off, size_t n)
 {
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return true;
-	return (uint64_t)off + n <= (uint64_t)rl.rlim_cur;
+	return limit == RLIM_INFINITY || (uint64_t)off + n <= (uint64_t)limit;
 }
 
 /*
@@ -539,6 +538,7 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 	struct stat now;
 	size_t total = 0;
 	size_t fixed;
+	rlim_t limit;
 	uint64_t t0;
 	ssize_t r;
 	ssize_t w;
@@ -553,13 +553,14 @@ ssize_t fa_write_copy(const struct fa_src *src, int fd, const char *buf,
 	 * the kernel refuses the copy (EOVERFLOW, EFBIG), and the real
 	 * write gives its own answer.
 	 */
-	if (!has_off && !fa_fsize_unlimited()) {
+	limit = fa_fsize_limit();
+	if (!has_off && limit != RLIM_INFINITY) {
 		doff = lseek(fd, 0, SEEK_CUR);
 		if (doff < 0)
 			return -1;
 	}
 	if ((doff >= 0 && ((uint64_t)doff + n > (uint64_t)FA_OFF_MAX ||
-			   !fa_within_fsize(doff, n))) ||
+			   !fa_within_fsize(limit, doff, n))) ||
 	    (uint64_t)so + n > (uint64_t)FA_OFF_MAX)
 		return -1;
 	pthread_testcancel();	/* write(2) is a cancellation point */
@@ -709,6 +710,7 @@ static bool fa_sendfile_ok(int out, int in, size_t n, dev_t *src, dev_t *dst)
 	struct stat so;
 	off_t o_in = 0;
 	off_t o_out = 0;
+	rlim_t limit;
 	int fl_in;
 	int fl_out;
 
@@ -725,7 +727,11 @@ static bool fa_sendfile_ok(int out, int in, size_t n, dev_t *src, dev_t *dst)
 	    (fl_in & O_ACCMODE) == O_WRONLY ||
 	    (fl_out & O_ACCMODE) == O_RDONLY || (fl_out & O_APPEND))
 		return false;
-	if (!fa_within_fsize(lseek(out, 0, SEEK_CUR), MIN(n, FA_SENDFILE_MAX)))
+	/* out's offset only where a limit needs it */
+	limit = fa_fsize_limit();
+	if (limit != RLIM_INFINITY &&
+	    !fa_within_fsize(limit, lseek(out, 0, SEEK_CUR),
+			     MIN(n, FA_SENDFILE_MAX)))
 		return false;
 	if (fa_is_bad_pair(si.st_dev, so.st_dev))
 		return false;
