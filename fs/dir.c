@@ -44,22 +44,16 @@ struct fp_dir {
  * cache=watch fnpassfs drops the listing when it is told of the change
  * (watch.c).
  *
- * Not with cache=auto: a cached listing carries no attributes, so once
- * the 1 s entries expired, `ls -l` of 10,000 files cost 10,000 lookups
- * where an uncached listing costs 51 readdirplus requests (measured).
+ * With cache=auto each opendir chooses whether the kernel keeps the
+ * listing or reads it again (listing.c): a kept listing carries no
+ * attributes, so once the 1 s entries expired, `ls -l` of 10,000 files
+ * costs 10,000 lookups where a listing read again costs 51 readdirplus
+ * requests (measured).
  */
 static bool fp_cache_listings(void)
 {
 	return fp_fs.cfg.cache == FP_CACHE_ALWAYS ||
 	       fp_fs.cfg.cache == FP_CACHE_WATCH;
-}
-
-static void fp_opendir_cache(struct fuse_file_info *fi)
-{
-	if (!fp_cache_listings())
-		return;
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
 }
 
 /*
@@ -153,7 +147,12 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->fh = (uintptr_t)d;
-	fp_opendir_cache(fi);
+	if (fp_cache_listings()) {
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+	} else {
+		fp_listing_open(req, in, dirfd(d->dp), fi);
+	}
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		closedir(d->dp);
 		free(d);
@@ -259,6 +258,8 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 		goto out_close;
 	}
 	p = buf;
+	if (offset == 0)
+		fp_listing_read(dir);
 	if (offset != d->offset) {
 		seekdir(d->dp, offset);
 		d->entry = NULL;

@@ -83,6 +83,9 @@ void fp_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	ret = fp_do_lookup(p, pfd, name, &e);
 	fp_creds_leave();
 	fp_inode_fd_put(p);
+	/* a caller that stats what it lists (listing.c) */
+	if (ret == 0 && !S_ISDIR(e.attr.st_mode))
+		fp_listing_file_looked_up(req, p);
 	fp_lookup_reply(req, &e, ret);
 	fp_watch_reply_end();
 }

@@ -81,7 +81,9 @@ enum fp_op {
 	X(fd_limit_errors)	/* EMFILE or ENFILE met */	\
 	X(watch_events)		/* fanotify events read (watch.c) */	\
 	X(watch_names)		/* names dropped from the kernel */	\
-	X(watch_attrs)		/* attributes dropped from the kernel */
+	X(watch_attrs)		/* attributes dropped from the kernel */ \
+	X(listings_kept)	/* opendir: the kernel's kept (listing.c) */ \
+	X(listings_read)	/* opendir: read again, attributes too */
 
 struct fp_counters {
 	atomic_uint_fast64_t ops[FP_OP_COUNT];
@@ -119,6 +121,9 @@ struct fp_inode {
 	int backing_id;		/* > 0 while pt_opens > 0 */
 	unsigned int pt_opens;	/* passed through */
 	unsigned int cached_opens;	/* served by the daemon */
+	/* cache=auto's listings (listing.c) */
+	_Atomic uint64_t listing_read_ns;	/* its last read from 0 */
+	atomic_bool files_looked_up;	/* a lookup of a file in it */
 	unsigned char handle_size;	/* 0: no handle */
 	unsigned char handle[];	/* a struct file_handle, handle_size */
 };
@@ -301,6 +306,7 @@ struct fp_fs {
 	gid_t *groups;
 	struct fuse_session *se;
 	bool dont_mask;			/* FUSE_CAP_DONT_MASK, set by init */
+	bool auto_inval_data;		/* FUSE_CAP_AUTO_INVAL_DATA, by init */
 	bool no_opendir;		/* opendir answers ENOSYS (dir.c) */
 	bool daemonized;		/* stderr is gone: notices to syslog */
 	atomic_bool watch_lost;		/* cache=watch fell back (watch.c) */

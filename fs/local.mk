@@ -14,6 +14,7 @@ bin_PROGRAMS += %reldir%/fnpassfs
 	%reldir%/entry.c \
 	%reldir%/file.c \
 	%reldir%/dir.c \
+	%reldir%/listing.c \
 	%reldir%/xattr.c \
 	%reldir%/passthrough.c \
 	%reldir%/stats.c \

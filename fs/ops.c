@@ -189,6 +189,7 @@ static void fp_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
 	else
 		conn->want |= conn->capable & FUSE_CAP_AUTO_INVAL_DATA;
+	fp_fs.auto_inval_data = conn->want & FUSE_CAP_AUTO_INVAL_DATA;
 	/* the umask is applied by the backing file system (fp_umask_enter) */
 	if (conn->capable & FUSE_CAP_DONT_MASK) {
 		conn->want |= FUSE_CAP_DONT_MASK;

@@ -2,7 +2,7 @@
 /*
  * ops.h: what the files of fnpassfs's request handlers share among
  * themselves: ops.c (the table and the small helpers), creds.c, entry.c,
- * file.c, dir.c and xattr.c.  What the rest of fnpassfs uses of them is
+ * file.c, dir.c, listing.c and xattr.c.  What the rest of fnpassfs uses of them is
  * in fp.h.
  */
 #ifndef FP_OPS_H
@@ -82,6 +82,12 @@ void fp_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
 void fp_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void fp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 		 struct fuse_file_info *fi);
+
+/* listing.c: which listings the kernel keeps, with cache=auto */
+void fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
+		     struct fuse_file_info *fi);
+void fp_listing_read(struct fp_inode *dir);
+void fp_listing_file_looked_up(fuse_req_t req, struct fp_inode *parent);
 
 /* xattr.c: extended attributes */
 void fp_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,

@@ -219,8 +219,10 @@ static inline int fn_sys_munmap(void *addr, size_t len)
  * list in this order.
  */
 #define FN_FS_TYPES(X)							\
-	X(xfs,		0x58465342, FN_FS_OFFLOAD | FN_FS_CLOSE_SILENT)	\
-	X(btrfs,	0x9123683e, FN_FS_OFFLOAD | FN_FS_CLOSE_SILENT)	\
+	X(xfs,		0x58465342, FN_FS_OFFLOAD | FN_FS_CLOSE_SILENT |	\
+			    FN_FS_MGTIME)				\
+	X(btrfs,	0x9123683e, FN_FS_OFFLOAD | FN_FS_CLOSE_SILENT |	\
+			    FN_FS_MGTIME)				\
 	X(bcachefs,	0xca451a4e, FN_FS_OFFLOAD)			\
 	X(nfs,		0x00006969, FN_FS_OFFLOAD)			\
 	X(smb,		0x0000517b, FN_FS_OFFLOAD)			\
@@ -228,8 +230,9 @@ static inline int fn_sys_munmap(void *addr, size_t len)
 	X(cifs,		0xff534d42, FN_FS_OFFLOAD)			\
 	X(ceph,		0x00c36400, FN_FS_OFFLOAD)			\
 	X(fuse,		0x65735546, FN_FS_OFFLOAD | FN_FS_STACKING)	\
-	X(ext4,		0x0000ef53, FN_FS_CLOSE_SILENT) /* ext2/3 too */ \
-	X(tmpfs,	0x01021994, FN_FS_CLOSE_SILENT)			\
+	X(ext4,		0x0000ef53, FN_FS_CLOSE_SILENT | FN_FS_MGTIME)	\
+			    /* ext2/3 too */				\
+	X(tmpfs,	0x01021994, FN_FS_CLOSE_SILENT | FN_FS_MGTIME)	\
 	X(overlay,	0x794c7630, FN_FS_STACKING)			\
 	X(f2fs,		0xf2f52010, FN_FS_CLOSE_SILENT)			\
 	X(zfs,		0x2fc12fc1, 0)					\
@@ -249,6 +252,12 @@ static inline int fn_sys_munmap(void *addr, size_t len)
 #define FN_FS_STACKING		0x4u
 /* known by its magic only, not a word of FNACCEL_FS (never was one) */
 #define FN_FS_NO_WORD		0x8u
+/*
+ * multigrain timestamps from Linux 6.13: a change after a stat gets a
+ * newer mtime than the stat saw, even within one clock tick (fnpassfs
+ * keeps listings only there: fs/listing.c)
+ */
+#define FN_FS_MGTIME		0x10u
 
 /* FN_FS_unknown (0), the row of no file system listed, then one a row */
 enum fn_fs_id {

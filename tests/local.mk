@@ -133,6 +133,7 @@ FP_TESTS = \
 	%reldir%/t2102-passthrough-setid.sh \
 	%reldir%/t2201-fs-metadata.sh \
 	%reldir%/t2202-fs-cache-watch.sh \
+	%reldir%/t2203-fs-listings.sh \
 	%reldir%/t2007-fs-creds.sh \
 	%reldir%/t2008-fs-handles.sh \
 	%reldir%/t2009-fs-dir-perms.sh \

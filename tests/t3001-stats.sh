@@ -154,6 +154,8 @@ fs_fd_limit_errors
 fs_watch_events
 fs_watch_names
 fs_watch_attrs
+fs_listings_kept
+fs_listings_read
 fs_inodes
 fs_open_files
 fs_handles_capable
