@@ -26,6 +26,7 @@ struct fp_dir {
 	DIR *dp;
 	off_t offset;
 	struct dirent *entry;
+	bool names_only;	/* readdirplus looks up directories only */
 };
 
 /* ---- directories ------------------------------------------------------- */
@@ -151,7 +152,7 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fi->cache_readdir = 1;
 		fi->keep_cache = 1;
 	} else {
-		fp_listing_open(req, in, dirfd(d->dp), fi);
+		d->names_only = fp_listing_open(req, in, dirfd(d->dp), fi);
 	}
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		closedir(d->dp);
@@ -162,6 +163,20 @@ void fp_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static bool fp_is_dot(const char *name)
 {
 	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/*
+ * Whether readdirplus looks d's current entry up.  Not . and .., nor a
+ * file for a caller that wants names only (listing.c): no lookup in the
+ * daemon, nor a new inode in the kernel.  A directory is, which a walk
+ * into it would otherwise ask for.
+ */
+static bool fp_entry_looked_up(const struct fp_dir *d, const struct dirent *de)
+{
+	if (fp_is_dot(de->d_name))
+		return false;
+	return !d->names_only || de->d_type == DT_DIR ||
+	       de->d_type == DT_UNKNOWN;
 }
 
 /* A readdirplus entry without attributes: the kernel looks it up itself */
@@ -198,7 +213,7 @@ static size_t fp_dir_add_entry(fuse_req_t req, struct fp_inode *dir,
 		return fuse_add_direntry(req, p, rem, de->d_name, &st,
 					 de->d_off);
 	}
-	if (fp_is_dot(de->d_name)) {
+	if (!fp_entry_looked_up(d, de)) {
 		/* the kernel takes no lookup reference for these */
 		fp_entry_bare(&e, de);
 		return fuse_add_direntry_plus(req, p, rem, de->d_name, &e,
@@ -259,7 +274,7 @@ static void fp_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 	}
 	p = buf;
 	if (offset == 0)
-		fp_listing_read(dir);
+		fp_listing_read(dir, plus && !d->names_only);
 	if (offset != d->offset) {
 		seekdir(d->dp, offset);
 		d->entry = NULL;

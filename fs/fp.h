@@ -123,7 +123,7 @@ struct fp_inode {
 	unsigned int cached_opens;	/* served by the daemon */
 	/* cache=auto's listings (listing.c) */
 	_Atomic uint64_t listing_read_ns;	/* its last read from 0 */
-	atomic_bool files_looked_up;	/* a lookup of a file in it */
+	_Atomic uint64_t attrs_read_ns;	/* the last with every entry's */
 	unsigned char handle_size;	/* 0: no handle */
 	unsigned char handle[];	/* a struct file_handle, handle_size */
 };

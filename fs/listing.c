@@ -22,12 +22,15 @@
  *  - a listing read less than the entries' timeout ago is kept: their
  *    attributes are still the kernel's;
  *  - else, for a process seen to look up files in the last directory it
- *    was given kept, read again (it stats what it lists); for one whose
- *    first two kept directories saw no such lookup, kept (it wants
- *    names);
- *  - a process's first directory goes by that directory: read again if
- *    a file in it was looked up since the daemon started (`ls -l` run
- *    again), kept if not.
+ *    was given names only, read again (it stats what it lists); for one
+ *    whose first two such directories saw no lookup of a file, names
+ *    only (it walks by name);
+ *  - a process's first directory is read again, as every listing was
+ *    before: `ls -l` lists only one.
+ * Names only is the kept listing, or where the kernel keeps none yet (a
+ * new mount), a readdirplus that looks up the directories in it and not
+ * the files (dir.c): `find -type f` on a new mount then costs what a
+ * plain readdir does, and no inode in the daemon or the kernel per file.
  * Processes are told apart by the requests' pid, forgotten after
  * FP_PID_IDLE_NS without a directory opened (the number may be another
  * process's by then).
@@ -63,8 +66,8 @@ struct fp_pid {
 	pid_t pid;		/* 0: free */
 	enum fp_walker kind;
 	unsigned int opens;	/* directories opened */
-	unsigned int probes;	/* kept for it while FP_WALKER_NEW */
-	const struct fp_inode *kept;	/* the last directory kept for it */
+	unsigned int probes;	/* names only while FP_WALKER_NEW */
+	const struct fp_inode *names_dir; /* the last given names only */
 	uint64_t seen_ns;	/* its last opendir */
 };
 
@@ -119,11 +122,16 @@ static struct fp_pid *fp_pid_get(pid_t pid, uint64_t now)
 	return oldest;
 }
 
-/* For a listing not read within the timeouts: keep it for pid or not */
-static bool fp_keep_for(pid_t pid, const struct fp_inode *dir, uint64_t now)
+/*
+ * Whether pid, opening dir whose listing was not read within the
+ * timeouts, wants names only (keep the listing, or read it without
+ * looking its files up) rather than their attributes too
+ */
+static bool fp_names_for(pid_t pid, const struct fp_inode *dir,
+			 uint64_t now)
 {
 	struct fp_pid *p;
-	bool keep;
+	bool names;
 
 	pthread_mutex_lock(&fp_walkers.lock);
 	p = fp_pid_get(pid, now);
@@ -132,59 +140,69 @@ static bool fp_keep_for(pid_t pid, const struct fp_inode *dir, uint64_t now)
 		p->kind = FP_WALKER_NAMES;
 	switch (p->kind) {
 	case FP_WALKER_STATS:
-		keep = false;
+		names = false;
 		break;
 	case FP_WALKER_NAMES:
-		keep = true;
+		names = true;
 		break;
 	default:
-		keep = p->opens > 0 ||
-		       !atomic_load_explicit(&dir->files_looked_up,
-					     memory_order_relaxed);
-		if (keep)
+		/* its first directory as before: `ls -l` lists one */
+		names = p->opens > 0;
+		if (names)
 			p->probes++;
 		break;
 	}
 	p->opens++;
-	if (keep)
-		p->kept = dir;
+	if (names)
+		p->names_dir = dir;
 	pthread_mutex_unlock(&fp_walkers.lock);
-	return keep;
+	return names;
 }
 
-void fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
+bool fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
 		     struct fuse_file_info *fi)
 {
-	uint64_t now, read_ns, fresh_ns;
+	uint64_t now, fresh_ns;
 	double fresh;
-	bool keep;
+	bool listed, names;
 
 	if (!fp_listing_keepable(fd))
-		return;
+		return false;
 	now = fn_now_ns();
-	read_ns = atomic_load_explicit(&dir->listing_read_ns,
-				       memory_order_relaxed);
 	fresh = fp_timeout(fp_fs.cfg.attr_timeout);
 	if (fp_timeout(fp_fs.cfg.entry_timeout) < fresh)
 		fresh = fp_timeout(fp_fs.cfg.entry_timeout);
 	fresh_ns = (uint64_t)(fresh * 1e9);
-	if (read_ns == 0)
-		keep = false;	/* nothing kept yet: read it */
-	else if (now - read_ns < fresh_ns ||
-		 fp_fs.cfg.readdirplus == FP_RDPLUS_NO)
-		keep = true;	/* a read would tell the kernel nothing new */
-	else
-		keep = fp_keep_for(fuse_req_ctx(req)->pid, dir, now);
+	listed = atomic_load_explicit(&dir->listing_read_ns,
+				      memory_order_relaxed) != 0;
 	fi->cache_readdir = 1;
-	fi->keep_cache = keep;
-	fp_count(keep ? &fp_fs.cnt.listings_kept : &fp_fs.cnt.listings_read,
-		 1);
+	if (listed &&
+	    (now - atomic_load_explicit(&dir->attrs_read_ns,
+					memory_order_relaxed) < fresh_ns ||
+	     fp_fs.cfg.readdirplus == FP_RDPLUS_NO)) {
+		/* a read would tell the kernel nothing new */
+		fi->keep_cache = 1;
+		fp_count(&fp_fs.cnt.listings_kept, 1);
+		return false;
+	}
+	names = fp_names_for(fuse_req_ctx(req)->pid, dir, now);
+	/* with nothing kept yet, the kernel reads it either way */
+	fi->keep_cache = names && listed;
+	fp_count(fi->keep_cache ? &fp_fs.cnt.listings_kept :
+				  &fp_fs.cnt.listings_read, 1);
+	return names;
 }
 
-void fp_listing_read(struct fp_inode *dir)
+/* The kernel read dir's listing from its start; attrs: with every entry's */
+void fp_listing_read(struct fp_inode *dir, bool attrs)
 {
-	atomic_store_explicit(&dir->listing_read_ns, fn_now_ns(),
+	uint64_t now = fn_now_ns();
+
+	atomic_store_explicit(&dir->listing_read_ns, now,
 			      memory_order_relaxed);
+	if (attrs)
+		atomic_store_explicit(&dir->attrs_read_ns, now,
+				      memory_order_relaxed);
 }
 
 void fp_listing_file_looked_up(fuse_req_t req, struct fp_inode *parent)
@@ -194,13 +212,9 @@ void fp_listing_file_looked_up(fuse_req_t req, struct fp_inode *parent)
 
 	if (fp_fs.cfg.cache != FP_CACHE_AUTO)
 		return;
-	if (!atomic_load_explicit(&parent->files_looked_up,
-				  memory_order_relaxed))
-		atomic_store_explicit(&parent->files_looked_up, true,
-				      memory_order_relaxed);
 	pthread_mutex_lock(&fp_walkers.lock);
 	for (p = fp_walkers.pids; p < fp_walkers.pids + FP_PIDS; p++)
-		if (p->pid == pid && p->kept == parent)
+		if (p->pid == pid && p->names_dir == parent)
 			p->kind = FP_WALKER_STATS;
 	pthread_mutex_unlock(&fp_walkers.lock);
 }

@@ -84,9 +84,9 @@ void fp_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 		 struct fuse_file_info *fi);
 
 /* listing.c: which listings the kernel keeps, with cache=auto */
-void fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
+bool fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
 		     struct fuse_file_info *fi);
-void fp_listing_read(struct fp_inode *dir);
+void fp_listing_read(struct fp_inode *dir, bool attrs);
 void fp_listing_file_looked_up(fuse_req_t req, struct fp_inode *parent);
 
 /* xattr.c: extended attributes */
