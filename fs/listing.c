@@ -53,7 +53,10 @@
 
 #define FP_PIDS		64
 #define FP_PID_IDLE_NS	(5 * UINT64_C(1000000000))
-/* kept directories with no lookup of a file that make a names walker */
+/*
+ * Directories given names only, with no lookup of a file in them, that
+ * make a process a names walker
+ */
 #define FP_PROBES	2
 
 enum fp_walker {
@@ -63,7 +66,7 @@ enum fp_walker {
 };
 
 struct fp_pid {
-	pid_t pid;		/* 0: free */
+	pid_t pid;		/* 0: free (and never a caller's) */
 	enum fp_walker kind;
 	unsigned int opens;	/* directories opened */
 	unsigned int probes;	/* names only while FP_WALKER_NEW */
@@ -74,22 +77,20 @@ struct fp_pid {
 static struct {
 	pthread_mutex_t lock;
 	struct fp_pid pids[FP_PIDS];
-	int mgtime_kernel;	/* -1 not asked yet, else 0 or 1 */
-} fp_walkers = { .lock = PTHREAD_MUTEX_INITIALIZER, .mgtime_kernel = -1 };
+} fp_walkers = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_once_t fp_mgtime_once = PTHREAD_ONCE_INIT;
+static bool fp_mgtime;
 
 /* Whether the running kernel has multigrain timestamps (6.13 on) */
-static bool fp_mgtime_kernel(void)
+static void fp_mgtime_ask(void)
 {
 	struct utsname u;
 	int major = 0, minor = 0;
 
-	if (fp_walkers.mgtime_kernel < 0) {
-		if (uname(&u) == 0)
-			sscanf(u.release, "%d.%d", &major, &minor);
-		fp_walkers.mgtime_kernel =
-			major > 6 || (major == 6 && minor >= 13);
-	}
-	return fp_walkers.mgtime_kernel;
+	if (uname(&u) == 0)
+		sscanf(u.release, "%d.%d", &major, &minor);
+	fp_mgtime = major > 6 || (major == 6 && minor >= 13);
 }
 
 /* Whether a listing of the directory open as fd may be kept at all */
@@ -97,8 +98,10 @@ static bool fp_listing_keepable(int fd)
 {
 	struct statfs sf;
 
-	if (fp_fs.cfg.cache != FP_CACHE_AUTO || !fp_fs.auto_inval_data ||
-	    !fp_mgtime_kernel())
+	if (fp_fs.cfg.cache != FP_CACHE_AUTO || !fp_fs.auto_inval_data)
+		return false;
+	pthread_once(&fp_mgtime_once, fp_mgtime_ask);
+	if (!fp_mgtime)
 		return false;
 	if (fstatfs(fd, &sf) < 0)
 		return false;
@@ -165,6 +168,7 @@ bool fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
 	uint64_t now, fresh_ns;
 	double fresh;
 	bool listed, names;
+	pid_t pid;
 
 	if (!fp_listing_keepable(fd))
 		return false;
@@ -185,7 +189,9 @@ bool fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
 		fp_count(&fp_fs.cnt.listings_kept, 1);
 		return false;
 	}
-	names = fp_names_for(fuse_req_ctx(req)->pid, dir, now);
+	/* pid 0: a caller outside the daemon's pid namespace */
+	pid = fuse_req_ctx(req)->pid;
+	names = pid != 0 && fp_names_for(pid, dir, now);
 	/* with nothing kept yet, the kernel reads it either way */
 	fi->keep_cache = names && listed;
 	fp_count(fi->keep_cache ? &fp_fs.cnt.listings_kept :
@@ -210,7 +216,7 @@ void fp_listing_file_looked_up(fuse_req_t req, struct fp_inode *parent)
 	pid_t pid = fuse_req_ctx(req)->pid;
 	struct fp_pid *p;
 
-	if (fp_fs.cfg.cache != FP_CACHE_AUTO)
+	if (fp_fs.cfg.cache != FP_CACHE_AUTO || pid == 0)
 		return;
 	pthread_mutex_lock(&fp_walkers.lock);
 	for (p = fp_walkers.pids; p < fp_walkers.pids + FP_PIDS; p++)
