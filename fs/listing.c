@@ -14,13 +14,13 @@
  * a glob, git's search for new files) pays for that read a lookup in the
  * daemon per entry and two more requests per directory, where the kept
  * listing costs none.  Measured on 20,000 files in 2,000 directories,
- * entries expired: `find -type f` 447 ms read again, 131 ms kept; du -s
- * 500 ms read again, 807 ms kept.
+ * entries expired, every listing read again against every one kept:
+ * `find -type f` 447 against 131 ms, du -s 500 against 807 ms.
  *
  * So each opendir chooses, as the kernel's readdirplus_auto does within
  * one listing, by what the caller did before:
- *  - a listing read less than the entries' timeout ago is kept: their
- *    attributes are still the kernel's;
+ *  - a listing read with its attributes less than the entries' timeout
+ *    ago is kept: they are still the kernel's;
  *  - else, for a process seen to look up files in the last directory it
  *    was given names only, read again (it stats what it lists); for one
  *    whose first two such directories saw no lookup of a file, names
