@@ -50,6 +50,9 @@ walk_reqs()
 	w_c=$(reqs $1) && echo $((w_c - w_b - (w_b - w_a)))
 }
 
+# stat_is FMT FILE VALUE: stat -c FMT of mnt/FILE prints VALUE (a command of
+# its own, so that eventually stats again at each try)
+stat_is() { test "$(stat -c "$1" "mnt/$2")" = "$3"; }
 same_ls() { ls -la --time-style=+%s "src/$1" | sed 1d >want && ls -la --time-style=+%s "mnt/$1" | sed 1d >got && test_cmp want got; }
 same_bytes() { cmp "src/$1" "mnt/$1"; }
 missing() { ! test -e "mnt/$1"; }
@@ -93,17 +96,17 @@ test_expect_success 'a rename beside the mount: the old name gone, the new one t
 test_expect_success 'a size and contents changed beside the mount (cached pages dropped)' '
 	cat mnt/e/h >/dev/null && stat -c %s mnt/e/h >/dev/null &&
 	echo "three and more" >src/e/h &&
-	eventually test "$(stat -c %s mnt/e/h)" = 15 && same_bytes e/h'
+	eventually stat_is %s e/h 15 && same_bytes e/h'
 
 test_expect_success 'the same size, new bytes: contents follow the mtime' '
 	cat mnt/e/h >/dev/null &&
 	printf "THREE AND MORE\n" >src/e/h && touch -d @1700000000 src/e/h &&
-	eventually test "$(stat -c %Y mnt/e/h)" = 1700000000 &&
+	eventually stat_is %Y e/h 1700000000 &&
 	same_bytes e/h'
 
 test_expect_success 'a mode and an owner changed beside the mount' '
 	stat mnt/e/h >/dev/null && chmod 640 src/e/h && chown 1:2 src/e/h &&
-	eventually test "$(stat -c %a.%u.%g mnt/e/h)" = 640.1.2'
+	eventually stat_is %a.%u.%g e/h 640.1.2'
 
 test_expect_success 'a directory made and removed beside the mount' '
 	ls mnt >/dev/null && mkdir src/n && echo x >src/n/x &&
