@@ -86,22 +86,22 @@ static int fp_open_for_cache(int fd, int flags, struct fuse_file_info *fi)
 }
 
 /*
- * Whether close(2) of a descriptor of fd's file system can only return 0:
- * those with no flush method (ext2/3/4, XFS, btrfs, tmpfs, f2fs; NFS, SMB,
- * Ceph, FUSE and overlayfs have one and report errors there).  Then the
- * kernel need not send FLUSH at each close of the mount's file (noflush):
- * a round trip saved on every close, and fp_flush() would only close a
- * duplicate.  The kernel still sends it with the writeback cache.  Asked
- * once per backing mount: fp_inode_close_silent().
+ * The FN_FS_* flags of fd's file system (0 where unknown).  Among them
+ * FN_FS_CLOSE_SILENT: close(2) of a descriptor there can only return 0,
+ * for those with no flush method (ext2/3/4, XFS, btrfs, tmpfs, f2fs; NFS,
+ * SMB, Ceph, FUSE and overlayfs have one and report errors there).  Then
+ * the kernel need not send FLUSH at each close of the mount's file
+ * (noflush): a round trip saved on every close, and fp_flush() would only
+ * close a duplicate.  The kernel still sends it with the writeback cache.
+ * Asked once per backing mount: fp_inode_fs_flags().
  */
-bool fp_close_is_silent(int fd)
+unsigned int fp_fs_flags(int fd)
 {
 	struct statfs sfs;
 
 	if (fstatfs(fd, &sfs) < 0)
-		return false;
-	return fn_fs_types[fn_fs_of_magic((unsigned long)sfs.f_type)].flags &
-	       FN_FS_CLOSE_SILENT;
+		return 0;
+	return fn_fs_types[fn_fs_of_magic((unsigned long)sfs.f_type)].flags;
 }
 
 static void fp_open_reply_flags(struct fp_inode *in, int fd,
@@ -110,7 +110,7 @@ static void fp_open_reply_flags(struct fp_inode *in, int fd,
 	/* auto: auto_inval_data drops pages when size or mtime change */
 	if (fp_fs.cfg.cache != FP_CACHE_NEVER)
 		fi->keep_cache = 1;
-	fi->noflush = fp_inode_close_silent(in, fd);
+	fi->noflush = (fp_inode_fs_flags(in, fd) & FN_FS_CLOSE_SILENT) != 0;
 	atomic_fetch_add(&fp_fs.open_files, 1);
 }
 

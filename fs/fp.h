@@ -133,7 +133,7 @@ struct fp_mount {
 	int mnt_id;		/* of name_to_handle_at(2) */
 	int fd;			/* a directory on it, not O_PATH; or -1 */
 	bool handles;		/* its inodes are known by handle */
-	bool close_silent;	/* fp_close_is_silent() of its files */
+	unsigned int fs_flags;	/* FN_FS_* of its file system, fp_fs_flags() */
 };
 
 #define FP_MOUNTS_MAX		256
@@ -330,7 +330,7 @@ void fp_inode_fd_put(struct fp_inode *in);
 void fp_inode_unlinked(dev_t dev, ino_t ino);
 int fp_inode_check_removed(struct fp_inode *in, const struct stat *st);
 bool fp_fd_exhausted(int err);
-bool fp_inode_close_silent(const struct fp_inode *in, int fd);
+unsigned int fp_inode_fs_flags(const struct fp_inode *in, int fd);
 int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
 		 struct fuse_entry_param *e);
 int fp_do_lookup_fd(int fd, struct fuse_entry_param *e);
@@ -338,7 +338,7 @@ void fp_inode_unref(struct fp_inode *inode, uint64_t n);
 void fp_entry_timeouts(struct fuse_entry_param *e);
 
 /* file.c */
-bool fp_close_is_silent(int fd);
+unsigned int fp_fs_flags(int fd);
 
 /* notice.c: what a user must read, whatever the build's logging */
 /* watch.c: cache=watch */

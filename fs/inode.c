@@ -321,7 +321,7 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 	nm->mnt_id = mnt_id;
 	why = fp_mount_probe(fd, st, fh, &nm->fd);
 	nm->handles = why == NULL;
-	nm->close_silent = fp_close_is_silent(fd);
+	nm->fs_flags = fp_fs_flags(fd);
 	fp_watch_add_later(fd, nm->handles);
 	atomic_store_explicit(&fs->nmounts, fs->nmounts + 1,
 			      memory_order_release);
@@ -339,10 +339,11 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 }
 
 /*
- * fp_close_is_silent() of in's files, where fd is one open: asked once per
- * backing mount (a mount is one file system, of one type), else of fd.
+ * fp_fs_flags() of in's file system, where fd is one of its descriptors
+ * (the inode's, or a file open on it): asked once per backing mount (a
+ * mount is one file system, of one type), else of fd.
  */
-bool fp_inode_close_silent(const struct fp_inode *in, int fd)
+unsigned int fp_inode_fs_flags(const struct fp_inode *in, int fd)
 {
 	struct fp_fs *fs = &fp_fs;
 	size_t i, n;
@@ -351,9 +352,9 @@ bool fp_inode_close_silent(const struct fp_inode *in, int fd)
 		n = atomic_load_explicit(&fs->nmounts, memory_order_acquire);
 		for (i = 0; i < n; i++)
 			if (fs->mounts[i].fd == in->mount_fd)
-				return fs->mounts[i].close_silent;
+				return fs->mounts[i].fs_flags;
 	}
-	return fp_close_is_silent(fd);
+	return fp_fs_flags(fd);
 }
 
 /* ---- the cache of descriptors ------------------------------------------ */

@@ -45,7 +45,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <sys/utsname.h>
 
 #include "fp.h"
@@ -93,20 +92,16 @@ static void fp_mgtime_ask(void)
 	fp_mgtime = major > 6 || (major == 6 && minor >= 13);
 }
 
-/* Whether a listing of the directory open as fd may be kept at all */
-static bool fp_listing_keepable(int fd)
+/*
+ * Whether a listing of dir (open as fd) may be kept at all: its file
+ * system's kind is known once per backing mount (fp_inode_fs_flags())
+ */
+static bool fp_listing_keepable(const struct fp_inode *dir, int fd)
 {
-	struct statfs sf;
-
 	if (fp_fs.cfg.cache != FP_CACHE_AUTO || !fp_fs.auto_inval_data)
 		return false;
 	pthread_once(&fp_mgtime_once, fp_mgtime_ask);
-	if (!fp_mgtime)
-		return false;
-	if (fstatfs(fd, &sf) < 0)
-		return false;
-	return fn_fs_types[fn_fs_of_magic((unsigned long)sf.f_type)].flags &
-	       FN_FS_MGTIME;
+	return fp_mgtime && (fp_inode_fs_flags(dir, fd) & FN_FS_MGTIME);
 }
 
 /* pid's entry, made (or taken over from the longest idle) if need be */
@@ -170,7 +165,7 @@ bool fp_listing_open(fuse_req_t req, struct fp_inode *dir, int fd,
 	bool listed, names;
 	pid_t pid;
 
-	if (!fp_listing_keepable(fd))
+	if (!fp_listing_keepable(dir, fd))
 		return false;
 	now = fn_now_ns();
 	fresh = fp_timeout(fp_fs.cfg.attr_timeout);
