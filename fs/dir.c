@@ -84,7 +84,7 @@ bool fp_opendir_skipped(void)
  */
 static int fp_dir_open(fuse_req_t req, struct fp_inode *in, DIR **dp)
 {
-	char path[64];
+	struct fp_fdname fn;
 	int pfd, fd, ret;
 
 	pfd = fp_inode_fd(in);
@@ -105,8 +105,9 @@ static int fp_dir_open(fuse_req_t req, struct fp_inode *in, DIR **dp)
 	if (fd < 0 && fp_fd_exhausted(errno))
 		fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == EACCES) {
-		fp_proc_path(path, sizeof(path), pfd);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fp_fdname(&fn, pfd);
+		fd = openat(fn.dir, fn.name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	ret = fd < 0 ? -errno : 0;
 	fp_creds_leave();

@@ -144,13 +144,13 @@ void fp_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static int fp_do_setattr(int fd, struct stat *attr, int valid,
 			 struct fuse_file_info *fi)
 {
-	char path[64];
+	struct fp_fdname fn;
 	int ret;
 
-	fp_proc_path(path, sizeof(path), fd);
+	fp_fdname(&fn, fd);
 	if (valid & FUSE_SET_ATTR_MODE) {
 		ret = fi ? fchmod(fi->fh, attr->st_mode) :
-			   chmod(path, attr->st_mode);
+			   fchmodat(fn.dir, fn.name, attr->st_mode, 0);
 		if (ret < 0)
 			return -errno;
 	}
@@ -166,7 +166,7 @@ static int fp_do_setattr(int fd, struct stat *attr, int valid,
 	}
 	if (valid & FUSE_SET_ATTR_SIZE) {
 		ret = fi ? ftruncate(fi->fh, attr->st_size) :
-			   truncate(path, attr->st_size);
+			   truncate(fn.path, attr->st_size);
 		if (ret < 0)
 			return -errno;
 	}
@@ -185,7 +185,7 @@ static int fp_do_setattr(int fd, struct stat *attr, int valid,
 		else if (valid & FUSE_SET_ATTR_MTIME)
 			tv[1] = attr->st_mtim;
 		ret = fi ? futimens(fi->fh, tv) :
-			   utimensat(AT_FDCWD, path, tv, 0);
+			   utimensat(fn.dir, fn.name, tv, 0);
 		if (ret < 0)
 			return -errno;
 	}
@@ -228,7 +228,7 @@ static bool fp_times_as_daemon(void)
 static bool fp_kills_suid(int fd, const struct stat *attr, int valid)
 {
 	mode_t kill = S_ISUID | S_ISGID;
-	char path[64];
+	struct fp_fdname fn;
 	struct stat st;
 
 	if (!fp_fs.cfg.creds || !(valid & FUSE_SET_ATTR_MODE) ||
@@ -238,8 +238,8 @@ static bool fp_kills_suid(int fd, const struct stat *attr, int valid)
 	    (attr->st_mode & ~kill) != (st.st_mode & ~kill) ||
 	    (attr->st_mode & kill & ~st.st_mode) != 0)
 		return false;
-	fp_proc_path(path, sizeof(path), fd);
-	return faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0;
+	fp_fdname(&fn, fd);
+	return faccessat(fn.dir, fn.name, W_OK, AT_EACCESS) == 0;
 }
 
 /* Whether the caller is in group gid or may act as if (root) */
@@ -269,7 +269,7 @@ static bool fp_caller_in_group(fuse_req_t req, gid_t gid)
  */
 static int fp_clear_setid(fuse_req_t req, int fd)
 {
-	char path[64];
+	struct fp_fdname fn;
 	struct stat st;
 	mode_t mode;
 
@@ -283,8 +283,8 @@ static int fp_clear_setid(fuse_req_t req, int fd)
 		mode &= ~S_ISGID;
 	if (mode == st.st_mode)
 		return 0;
-	fp_proc_path(path, sizeof(path), fd);
-	return chmod(path, mode & 07777) < 0 ? -errno : 0;
+	fp_fdname(&fn, fd);
+	return fchmodat(fn.dir, fn.name, mode & 07777, 0) < 0 ? -errno : 0;
 }
 
 void fp_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
@@ -460,7 +460,7 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 {
 	struct fp_inode *in = fp_inode_of(ino);
 	struct fp_inode *p = fp_inode_of(parent);
-	char path[64];
+	struct fp_fdname fn;
 	int pfd, ret = 0;
 
 	if (fp_is_stats_inode(in)) {
@@ -477,7 +477,7 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 	 * then, as natively); linkat(2) with AT_EMPTY_PATH would need
 	 * CAP_DAC_READ_SEARCH, which a caller's credentials may lack.
 	 */
-	ret = fp_inode_path(in, path, sizeof(path));
+	ret = fp_inode_fdname(in, &fn);
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
@@ -489,7 +489,7 @@ void fp_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
 		return;
 	}
 	fp_creds_enter(req);
-	if (linkat(AT_FDCWD, path, pfd, name, AT_SYMLINK_FOLLOW) < 0)
+	if (linkat(fn.dir, fn.name, pfd, name, AT_SYMLINK_FOLLOW) < 0)
 		ret = -errno;
 	fp_reply_entry(req, p, pfd, name, ret);
 	fp_creds_leave();

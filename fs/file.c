@@ -70,12 +70,13 @@ static int fp_open_unupgraded(int flags, const struct fuse_file_info *fi)
  */
 static int fp_open_for_cache(int fd, int flags, struct fuse_file_info *fi)
 {
-	char path[64];
+	struct fp_fdname fn;
 	int rw;
 
 	if (fp_fs.cfg.creds) {
-		fp_proc_path(path, sizeof(path), fd);
-		rw = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)));
+		fp_fdname(&fn, fd);
+		rw = openat(fn.dir, fn.name,
+			    flags & ~(O_CREAT | O_EXCL | O_TRUNC));
 		if (rw >= 0) {
 			close(fd);
 			return rw;
@@ -130,22 +131,22 @@ static bool fp_may_kill_suid(fuse_req_t req, int fd)
 }
 
 /*
- * open(2) of path with flags, once more if the daemon was out of
+ * openat(2) of fn with flags, once more if the daemon was out of
  * descriptors (fp_fd_exhausted() made room): a descriptor or -1, errno.
  */
-static int fp_open_retry(const char *path, int flags)
+static int fp_open_retry(const struct fp_fdname *fn, int flags)
 {
-	int fd = open(path, flags);
+	int fd = openat(fn->dir, fn->name, flags);
 
 	if (fd < 0 && fp_fd_exhausted(errno))
-		fd = open(path, flags);
+		fd = openat(fn->dir, fn->name, flags);
 	return fd;
 }
 
 void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fp_inode *in = fp_inode_of(ino);
-	char path[64];
+	struct fp_fdname fn;
 	struct stat st;
 	int fd, pfd, flags;
 	bool retry, suid;
@@ -166,14 +167,14 @@ void fp_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fp_reply_err(req, -fd);
 		return;
 	}
-	fp_proc_path(path, sizeof(path), pfd);
+	fp_fdname(&fn, pfd);
 	flags = fp_open_flags(fi->flags);
 	fp_creds_enter(req);
 	suid = (flags & O_TRUNC) && fp_may_kill_suid(req, pfd);
-	fd = fp_open_retry(path, flags);
+	fd = fp_open_retry(&fn, flags);
 	retry = fd < 0 && errno == EACCES && fp_open_upgraded(flags, fi);
 	if (retry)
-		fd = fp_open_retry(path, fp_open_unupgraded(flags, fi));
+		fd = fp_open_retry(&fn, fp_open_unupgraded(flags, fi));
 	if (fd < 0)
 		fd = -errno;
 	fp_creds_leave();

@@ -309,6 +309,7 @@ struct fp_fs {
 	bool auto_inval_data;		/* FUSE_CAP_AUTO_INVAL_DATA, by init */
 	bool no_opendir;		/* opendir answers ENOSYS (dir.c) */
 	bool daemonized;		/* stderr is gone: notices to syslog */
+	int proc_fd;			/* /proc/self/fd, or -1 (ops.c) */
 	atomic_bool watch_lost;		/* cache=watch fell back (watch.c) */
 };
 
@@ -391,6 +392,20 @@ void fp_options_stats(char *buf, size_t len, size_t *pos);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops fp_ops;
+
+/*
+ * A descriptor's file by name, for a call that takes a name: "N" in the
+ * directory /proc/self/fd for an *at(2) call, or the whole path
+ */
+struct fp_fdname {
+	int dir;		/* /proc/self/fd, else AT_FDCWD */
+	const char *name;	/* in dir: "N", else the path */
+	char path[32];		/* "/proc/self/fd/N" */
+};
+
+void fp_fdname(struct fp_fdname *fn, int fd);
+void fp_fdname_init(void);
+
 bool fp_is_stats_name(struct fp_inode *parent, const char *name);
 int fp_creds_init(void);	/* creds.c */
 

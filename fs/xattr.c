@@ -2,8 +2,9 @@
 /*
  * xattr.c: extended attributes: setxattr, getxattr, listxattr and
  * removexattr of the backing file, as the caller, through
- * /proc/self/fd/N of its O_PATH descriptor (fp_inode_path()).  /.stats
- * has none and takes none.
+ * /proc/self/fd/N of its O_PATH descriptor (fp_fdname()), by the
+ * *xattrat(2) calls of Linux 6.13 where the kernel has them: they look
+ * up "N" in the directory alone.  /.stats has none and takes none.
  *
  * -o xattr= decides first, for every inode, /.stats too: passthrough
  * asks the backing file; noattr shows no attribute at all and changes
@@ -16,9 +17,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "fp.h"
 #include "ops.h"
@@ -78,6 +84,127 @@ static bool fp_xattr_noattr_refuse(fuse_req_t req, int err)
 	return true;
 }
 
+/* ---- the calls: *xattrat(2) in /proc/self/fd, else by path ------------- */
+
+/*
+ * The numbers of Linux 6.13's *xattrat(2), which glibc 2.36's headers
+ * lack: the same on the architectures listed, which share every number
+ * from 424 (Linux 5.1) on; elsewhere -1, which fails with ENOSYS, so
+ * the path is used.
+ */
+#if defined(SYS_getxattrat)
+#define FP_SYS_setxattrat	SYS_setxattrat
+#define FP_SYS_getxattrat	SYS_getxattrat
+#define FP_SYS_listxattrat	SYS_listxattrat
+#define FP_SYS_removexattrat	SYS_removexattrat
+#elif (defined(__x86_64__) && !defined(__ILP32__)) || defined(__i386__) || \
+	defined(__aarch64__) || defined(__arm__) || defined(__riscv) || \
+	defined(__powerpc__) || defined(__s390__) || defined(__loongarch__)
+#define FP_SYS_setxattrat	463
+#define FP_SYS_getxattrat	464
+#define FP_SYS_listxattrat	465
+#define FP_SYS_removexattrat	466
+#else
+#define FP_SYS_setxattrat	(-1)
+#define FP_SYS_getxattrat	(-1)
+#define FP_SYS_listxattrat	(-1)
+#define FP_SYS_removexattrat	(-1)
+#endif
+
+/* struct xattr_args of <linux/xattr.h> (6.13): the value of a get or set */
+struct fp_xattr_args {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+/* Set once the kernel answered ENOSYS: every call by path from then on */
+static atomic_bool fp_no_xattrat;
+
+static bool fp_xattrat_usable(const struct fp_fdname *fn)
+{
+	return fn->dir != AT_FDCWD &&
+	       !atomic_load_explicit(&fp_no_xattrat, memory_order_relaxed);
+}
+
+/*
+ * After an *xattrat call failed: whether to make it again by path.  On
+ * ENOSYS (a kernel before 6.13), and on EPERM, which a seccomp filter
+ * that does not know the call may answer: the call by path then says
+ * whether the attribute itself was refused.  errno is kept.
+ */
+static bool fp_xattrat_again(void)
+{
+	if (errno == ENOSYS)
+		atomic_store_explicit(&fp_no_xattrat, true,
+				      memory_order_relaxed);
+	return errno == ENOSYS || errno == EPERM;
+}
+
+/* Each returns as its call by path does: -1 and errno on failure */
+static ssize_t fp_xattr_get(const struct fp_fdname *fn, const char *name,
+			    void *value, size_t size)
+{
+	struct fp_xattr_args args = {
+		.value = (uintptr_t)value,
+		.size = (uint32_t)size,
+	};
+	ssize_t n;
+
+	if (fp_xattrat_usable(fn)) {
+		n = syscall(FP_SYS_getxattrat, fn->dir, fn->name, 0, name,
+			    &args, sizeof(args));
+		if (n >= 0 || !fp_xattrat_again())
+			return n;
+	}
+	return getxattr(fn->path, name, value, size);
+}
+
+static ssize_t fp_xattr_list(const struct fp_fdname *fn, char *list,
+			     size_t size)
+{
+	ssize_t n;
+
+	if (fp_xattrat_usable(fn)) {
+		n = syscall(FP_SYS_listxattrat, fn->dir, fn->name, 0, list,
+			    size);
+		if (n >= 0 || !fp_xattrat_again())
+			return n;
+	}
+	return listxattr(fn->path, list, size);
+}
+
+static int fp_xattr_set(const struct fp_fdname *fn, const char *name,
+			const void *value, size_t size, int flags)
+{
+	struct fp_xattr_args args = {
+		.value = (uintptr_t)value,
+		.size = (uint32_t)size,
+		.flags = (uint32_t)flags,
+	};
+
+	if (fp_xattrat_usable(fn)) {
+		if (syscall(FP_SYS_setxattrat, fn->dir, fn->name, 0, name,
+			    &args, sizeof(args)) == 0)
+			return 0;
+		if (!fp_xattrat_again())
+			return -1;
+	}
+	return setxattr(fn->path, name, value, size, flags);
+}
+
+static int fp_xattr_remove(const struct fp_fdname *fn, const char *name)
+{
+	if (fp_xattrat_usable(fn)) {
+		if (syscall(FP_SYS_removexattrat, fn->dir, fn->name, 0,
+			    name) == 0)
+			return 0;
+		if (!fp_xattrat_again())
+			return -1;
+	}
+	return removexattr(fn->path, name);
+}
+
 /* ---- extended attributes ---------------------------------------------- */
 
 /*
@@ -103,21 +230,21 @@ static void fp_xattr_change(fuse_req_t req, fuse_ino_t ino, const char *name,
 			    const char *value, size_t size, int flags)
 {
 	struct fp_inode *in = fp_inode_of(ino);
-	char path[64];
+	struct fp_fdname fn;
 	int ret;
 
 	if (fp_is_stats_inode(in)) {
 		fp_reply_err(req, EPERM);
 		return;
 	}
-	ret = fp_inode_path(in, path, sizeof(path));
+	ret = fp_inode_fdname(in, &fn);
 	if (ret < 0) {
 		fp_reply_err(req, -ret);
 		return;
 	}
 	fp_creds_enter(req);
-	ret = value ? setxattr(path, name, value, size, flags) :
-		      removexattr(path, name);
+	ret = value ? fp_xattr_set(&fn, name, value, size, flags) :
+		      fp_xattr_remove(&fn, name);
 	if (ret < 0)
 		ret = -errno;
 	fp_creds_leave();
@@ -149,7 +276,7 @@ void fp_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void fp_xattr_read(fuse_req_t req, struct fp_inode *in,
 			  const char *name, size_t size)
 {
-	char path[64];
+	struct fp_fdname fn;
 	char *buf = NULL;
 	ssize_t n;
 
@@ -160,11 +287,11 @@ static void fp_xattr_read(fuse_req_t req, struct fp_inode *in,
 			return;
 		}
 	}
-	n = fp_inode_path(in, path, sizeof(path));
+	n = fp_inode_fdname(in, &fn);
 	if (n == 0) {
 		fp_creds_enter(req);
-		n = name ? getxattr(path, name, buf, size) :
-			   listxattr(path, buf, size);
+		n = name ? fp_xattr_get(&fn, name, buf, size) :
+			   fp_xattr_list(&fn, buf, size);
 		if (n < 0)
 			n = -errno;
 		fp_creds_leave();

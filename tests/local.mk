@@ -140,6 +140,7 @@ FP_TESTS = \
 	%reldir%/t2010-fs-xattr-modes.sh \
 	%reldir%/t2011-fs-lookup-known.sh \
 	%reldir%/t2012-fs-mount-helper.sh \
+	%reldir%/t2013-fs-xattr-calls.sh \
 	%reldir%/t3001-stats.sh \
 	%reldir%/t3002-fnstat.sh
 TESTS += $(FP_TESTS)
@@ -155,6 +156,11 @@ EXTRA_DIST += %reldir%/helpers/fpsetid.py
 check_PROGRAMS += %reldir%/helpers/fp-ops
 %canon_reldir%_helpers_fp_ops_SOURCES = %reldir%/helpers/fp-ops.c
 %canon_reldir%_helpers_fp_ops_LDFLAGS = $(FN_TEST_LINKFLAGS)
+# t2013's helper: the *xattrat(2) calls refused, as by an older kernel
+check_PROGRAMS += %reldir%/helpers/no-xattrat
+%canon_reldir%_helpers_no_xattrat_SOURCES = %reldir%/helpers/no-xattrat.c \
+	%reldir%/helpers/helper.h
+%canon_reldir%_helpers_no_xattrat_LDFLAGS = $(FN_TEST_LINKFLAGS)
 
 
 # ---- fnpassfs exerciser, differential and security tests: t25xx ---------
